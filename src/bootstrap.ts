@@ -1,0 +1,87 @@
+import 'reflect-metadata';
+import { RequestMethod, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { ValidationFailedError } from './common/errors';
+import { installHttpHooks } from './common/http-hooks';
+import { createRootLogger, JsonLogger } from './common/logger';
+import { pickRequestId } from './common/request-context';
+import type { AppConfig } from './config/app-config';
+import { MetricsService } from './metrics/metrics.service';
+
+export interface CreatedApp {
+  app: NestFastifyApplication;
+  log: Logger;
+}
+
+function flatten(errors: import('class-validator').ValidationError[], parent = ''): string[] {
+  return errors.flatMap((e) => {
+    const prop = parent ? `${parent}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((m) => (m.includes('should not exist') ? `property ${prop} should not exist` : m));
+    return [...own, ...flatten(e.children ?? [], prop)];
+  });
+}
+
+/** Builds the whole app (used by main.ts and by the e2e tests) without listening. */
+export async function createApp(config: AppConfig, logDestination?: import('pino').DestinationStream): Promise<CreatedApp> {
+  const log = createRootLogger(config.logLevel, logDestination);
+  const adapter = new FastifyAdapter({
+    logger: false,
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (req: import('node:http').IncomingMessage) => pickRequestId(req.headers['x-request-id']),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 200 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new JsonLogger(log.child({})),
+    bufferLogs: false,
+    abortOnError: false,
+  });
+
+  installHttpHooks(app.getHttpAdapter().getInstance(), config, app.get(MetricsService), log);
+
+  app.setGlobalPrefix('api/v1', {
+    exclude: [
+      { path: 'metrics', method: RequestMethod.GET },
+      { path: 'health', method: RequestMethod.GET },
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      forbidUnknownValues: true,
+      stopAtFirstError: false,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
+    }),
+  );
+  app.enableCors({
+    origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
+    credentials: !config.corsOrigins.includes('*'),
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Range', 'Accept-Ranges', 'ETag'],
+  });
+
+  const doc = new DocumentBuilder()
+    .setTitle('OnAir API')
+    .setDescription(
+      'Control plane for live streaming: auth, streams and media-server hooks, rooms and chat, presence, videos. ' +
+        'Errors always have the shape {statusCode, error, message, code, requestId}. Lists take ?limit (1..100) and ?cursor.',
+    )
+    .setVersion(config.version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  const document = SwaggerModule.createDocument(app, doc);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+
+  return { app, log };
+}

@@ -1,0 +1,210 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
+
+export type MediaServer = 'nginx-rtmp' | 'srs' | 'mediamtx';
+export type RateLimitScope = 'http' | 'ws';
+export type AlertChannel = 'dingtalk' | 'wecom' | 'slack';
+
+/** Socket events we count; anything else is reported as "other" so labels stay bounded. */
+export const WS_EVENTS = [
+  'room:join',
+  'room:leave',
+  'chat:send',
+  'chat:delete',
+  'presence:heartbeat',
+  'chat:message',
+  'chat:deleted',
+  'presence:update',
+  'stream:live',
+  'stream:offline',
+  'room:closed',
+  'chat:banned',
+  'server:shutdown',
+  'other',
+] as const;
+export type WsEvent = (typeof WS_EVENTS)[number];
+
+/** Socket.IO's disconnect reasons; unknown ones are folded into "other". */
+export const DISCONNECT_REASONS = [
+  'io server disconnect',
+  'io client disconnect',
+  'ping timeout',
+  'transport close',
+  'transport error',
+  'parse error',
+  'forced close',
+  'server shutting down',
+  'forced server close',
+  'client namespace disconnect',
+  'server namespace disconnect',
+  'other',
+] as const;
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+function getOrCreate<T>(name: string, create: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+/** Lazily-evaluated cluster-wide values (read from the stores at scrape time). */
+export type ValueSource = () => Promise<number>;
+
+/**
+ * Owns every metric of the contract. Features call intent-named methods; nobody else
+ * touches prom-client. All series are declared at start-up so dashboards see zeros.
+ */
+@Injectable()
+export class MetricsService {
+  readonly httpRequests = getOrCreate('http_requests_total', () => new Counter({ name: 'http_requests_total', help: 'HTTP requests handled', labelNames: ['method', 'route', 'status_code'] }));
+  readonly httpDuration = getOrCreate(
+    'http_request_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'http_request_duration_seconds',
+        help: 'HTTP request duration in seconds',
+        labelNames: ['method', 'route', 'status_code'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      }),
+  );
+  readonly httpInFlight = getOrCreate('http_requests_in_flight', () => new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being handled' }));
+
+  readonly wsConnections = getOrCreate('websocket_connections', () => new Gauge({ name: 'websocket_connections', help: 'Open WebSocket (Socket.IO) connections', labelNames: ['namespace'] }));
+  readonly wsOpened = getOrCreate('websocket_connections_opened_total', () => new Counter({ name: 'websocket_connections_opened_total', help: 'Socket.IO connections accepted', labelNames: ['namespace'] }));
+  readonly wsDisconnects = getOrCreate('websocket_disconnects_total', () => new Counter({ name: 'websocket_disconnects_total', help: 'Socket.IO disconnects by reason', labelNames: ['namespace', 'reason'] }));
+  readonly wsConnDuration = getOrCreate(
+    'websocket_connection_duration_seconds',
+    () => new Histogram({ name: 'websocket_connection_duration_seconds', help: 'How long Socket.IO connections lasted', labelNames: ['namespace'], buckets: [1, 10, 60, 300, 900, 1800, 3600, 7200, 14400, 43200] }),
+  );
+  readonly wsReceived = getOrCreate('websocket_messages_received_total', () => new Counter({ name: 'websocket_messages_received_total', help: 'Socket.IO events received', labelNames: ['event'] }));
+  readonly wsSent = getOrCreate('websocket_messages_sent_total', () => new Counter({ name: 'websocket_messages_sent_total', help: 'Socket.IO events emitted (per emit call, not per recipient)', labelNames: ['event'] }));
+  readonly wsDuration = getOrCreate(
+    'websocket_message_duration_seconds',
+    () => new Histogram({ name: 'websocket_message_duration_seconds', help: 'Time to handle an inbound Socket.IO event', labelNames: ['event'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] }),
+  );
+  readonly wsErrors = getOrCreate('websocket_errors_total', () => new Counter({ name: 'websocket_errors_total', help: 'Socket.IO errors by type', labelNames: ['type'] }));
+
+  readonly liveStreams = getOrCreate('live_streams', () => new Gauge({ name: 'live_streams', help: 'Streams currently live (cluster-wide)' }));
+  readonly publishAttempts = getOrCreate('stream_publish_attempts_total', () => new Counter({ name: 'stream_publish_attempts_total', help: 'Publish authorizations by result and media server', labelNames: ['result', 'server'] }));
+  readonly streamViewers = getOrCreate('stream_viewers', () => new Gauge({ name: 'stream_viewers', help: 'Viewers over all live streams (cluster-wide)' }));
+  readonly onlineViewers = getOrCreate('online_viewers', () => new Gauge({ name: 'online_viewers', help: 'Viewers online over all rooms (cluster-wide)' }));
+  readonly chatMessages = getOrCreate('chat_messages_total', () => new Counter({ name: 'chat_messages_total', help: 'Chat messages by result', labelNames: ['result'] }));
+  readonly rateLimitedTotal = getOrCreate('rate_limited_total', () => new Counter({ name: 'rate_limited_total', help: 'Requests or events refused by a rate limit', labelNames: ['scope'] }));
+  readonly rateLimitStoreErrors = getOrCreate('rate_limit_store_errors_total', () => new Counter({ name: 'rate_limit_store_errors_total', help: 'Rate-limit checks that could not reach their store', labelNames: ['scope', 'policy'] }));
+  readonly videoBytes = getOrCreate('video_bytes_served_total', () => new Counter({ name: 'video_bytes_served_total', help: 'Video bytes written to clients' }));
+  readonly alertNotifications = getOrCreate('alert_notifications_total', () => new Counter({ name: 'alert_notifications_total', help: 'Alert notifications forwarded to robots', labelNames: ['channel', 'result'] }));
+
+  private sources: { liveStreams?: ValueSource; streamViewers?: ValueSource; onlineViewers?: ValueSource } = {};
+
+  constructor() {
+    if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
+    this.wsConnections.labels('/chat').set(0);
+    this.wsOpened.labels('/chat').inc(0);
+    for (const result of ['accepted', 'rejected'] as const) {
+      for (const server of ['nginx-rtmp', 'srs', 'mediamtx'] as const) this.publishAttempts.labels(result, server).inc(0);
+    }
+    this.chatMessages.labels('delivered').inc(0);
+    this.chatMessages.labels('rejected').inc(0);
+    this.rateLimitedTotal.labels('http').inc(0);
+    this.rateLimitedTotal.labels('ws').inc(0);
+    for (const channel of ['dingtalk', 'wecom', 'slack'] as const) {
+      this.alertNotifications.labels(channel, 'sent').inc(0);
+      this.alertNotifications.labels(channel, 'failed').inc(0);
+    }
+    this.videoBytes.inc(0);
+    this.wsErrors.labels('other').inc(0);
+    this.installCollector(this.liveStreams, () => this.sources.liveStreams);
+    this.installCollector(this.streamViewers, () => this.sources.streamViewers);
+    this.installCollector(this.onlineViewers, () => this.sources.onlineViewers);
+  }
+
+  private installCollector(g: Gauge, source: () => ValueSource | undefined): void {
+    // Gauges of cluster-wide state are read from the stores when scraped, so every replica
+    // reports the same value (dashboards use max(), not sum()).
+    (g as unknown as { collect?: () => Promise<void> }).collect = async function (this: Gauge) {
+      const s = source();
+      if (!s) return;
+      try {
+        this.set(await s());
+      } catch {
+        // Keep the last value when a store is down; /health/ready reports the outage.
+      }
+    };
+  }
+
+  setSource(name: 'liveStreams' | 'streamViewers' | 'onlineViewers', source: ValueSource): void {
+    this.sources[name] = source;
+  }
+
+  async readGauge(g: Gauge): Promise<number> {
+    const v = await g.get();
+    return v.values.reduce((sum, s) => sum + s.value, 0);
+  }
+
+  // HTTP
+  httpStarted(): void {
+    this.httpInFlight.inc();
+  }
+  httpFinished(method: string, route: string, statusCode: number, seconds: number): void {
+    this.httpInFlight.dec();
+    const m = HTTP_METHODS.has(method) ? method : 'OTHER';
+    const s = String(statusCode);
+    this.httpRequests.labels(m, route, s).inc();
+    this.httpDuration.labels(m, route, s).observe(seconds);
+  }
+  rateLimited(scope: RateLimitScope): void {
+    this.rateLimitedTotal.labels(scope).inc();
+  }
+  rateLimitStoreFailed(scope: RateLimitScope, policy: 'fail-open' | 'fail-closed'): void {
+    this.rateLimitStoreErrors.labels(scope, policy).inc();
+  }
+
+  // Streams
+  publishAccepted(server: MediaServer): void {
+    this.publishAttempts.labels('accepted', server).inc();
+  }
+  publishRejected(server: MediaServer): void {
+    this.publishAttempts.labels('rejected', server).inc();
+  }
+
+  // Sockets
+  wsConnected(namespace: string): void {
+    this.wsConnections.labels(namespace).inc();
+    this.wsOpened.labels(namespace).inc();
+  }
+  wsDisconnected(namespace: string, reason: string, seconds: number): void {
+    this.wsConnections.labels(namespace).dec();
+    const r = (DISCONNECT_REASONS as readonly string[]).includes(reason) ? reason : 'other';
+    this.wsDisconnects.labels(namespace, r).inc();
+    this.wsConnDuration.labels(namespace).observe(seconds);
+  }
+  wsEventReceived(event: string): WsEvent {
+    const e = (WS_EVENTS as readonly string[]).includes(event) ? (event as WsEvent) : 'other';
+    this.wsReceived.labels(e).inc();
+    return e;
+  }
+  wsEventHandled(event: WsEvent, seconds: number): void {
+    this.wsDuration.labels(event).observe(seconds);
+  }
+  wsEventSent(event: WsEvent): void {
+    this.wsSent.labels(event).inc();
+  }
+  wsError(type: 'validation' | 'handler' | 'auth' | 'origin' | 'payload_too_large' | 'rate_limited' | 'other'): void {
+    this.wsErrors.labels(type).inc();
+  }
+  chatDelivered(): void {
+    this.chatMessages.labels('delivered').inc();
+  }
+  chatRejected(): void {
+    this.chatMessages.labels('rejected').inc();
+  }
+
+  // Videos
+  videoBytesServed(n: number): void {
+    if (n > 0) this.videoBytes.inc(n);
+  }
+
+  // Alerts
+  alertNotification(channel: AlertChannel, result: 'sent' | 'failed'): void {
+    this.alertNotifications.labels(channel, result).inc();
+  }
+}
