@@ -2,16 +2,23 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
+import { ChatModule } from './chat/chat.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HooksModule } from './hooks/hooks.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PresenceModule } from './presence/presence.module';
 import { RedisModule } from './redis/redis.module';
+import { RoomsModule } from './rooms/rooms.module';
+import { StreamsModule } from './streams/streams.module';
 import { ThrottleModule } from './throttle/throttle.module';
+import { VideosModule } from './videos/videos.module';
 
 /** Composition root only: the mode (embedded/clustered) is decided here from config, once. */
 @Module({})
@@ -30,6 +37,13 @@ export class AppModule {
         ThrottleModule.forRoot(config),
         AuthModule,
         HealthModule,
+        StreamsModule.forRoot(config),
+        HooksModule,
+        PresenceModule.forRoot(config),
+        RoomsModule,
+        ChatModule.forRoot(config),
+        VideosModule.forRoot(config),
+        AlertsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -6,7 +6,8 @@ import { Http } from './http';
 import { until } from './wait';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const MAIN_JS = path.join(ROOT, 'dist', 'src', 'main.js');
+/** ONAIR_MAIN_JS lets a developer point the process tests at a private build. */
+export const MAIN_JS = process.env.ONAIR_MAIN_JS ?? path.join(ROOT, 'dist', 'src', 'main.js');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
