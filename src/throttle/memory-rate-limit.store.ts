@@ -8,7 +8,9 @@ export class MemoryRateLimitStore extends RateLimitStore implements OnModuleDest
   private readonly inner = new ThrottlerStorageService();
 
   increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
-    return this.inner.increment(key, ttl, limit, blockDuration, throttlerName);
+    // The library keeps one block flag per key across throttler names; scope keys by name so a
+    // block under one limit never leaks into another (the Redis store behaves the same way).
+    return this.inner.increment(`${throttlerName}:${key}`, ttl, limit, blockDuration, throttlerName);
   }
 
   onModuleDestroy(): void {

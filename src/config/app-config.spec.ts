@@ -1,0 +1,103 @@
+import { ConfigError, loadConfig, parseDuration } from './app-config';
+
+const strong = 'x'.repeat(40);
+
+describe('loadConfig', () => {
+  it('uses the contract defaults when nothing is set', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.database.mode).toBe('sqlite');
+    expect(c.database.sqlitePath).toMatch(/data\/onair\.sqlite$/);
+    expect(c.redis.url).toBeUndefined();
+    expect(c.jwt.expiresInSec).toBe(3600);
+    expect(c.jwt.generated).toBe(true);
+    expect(c.playUrl.ttlSec).toBe(3600);
+    expect(c.media.rtmpIngestUrl).toBe('rtmp://localhost:1935/live');
+    expect(c.trustProxy).toBe(false);
+    expect(c.chat).toMatchObject({ rateLimit: 5, rateWindowSec: 5, retentionDays: 30 });
+    expect(c.wsMaxPayloadBytes).toBe(16384);
+    expect(c.presenceTtlSec).toBe(30);
+    expect(c.shutdownTimeoutMs).toBe(10000);
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('switches to PostgreSQL and Redis by URL', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/onair', REDIS_URL: 'redis://r:6379' });
+    expect(c.database.mode).toBe('postgres');
+    expect(c.redis.url).toBe('redis://r:6379');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'not a url'],
+    ['JWT_EXPIRES_IN', 'forever'],
+    ['PLAY_URL_TTL_SEC', '-1'],
+    ['TRUST_PROXY', 'maybe!'],
+    ['CHAT_RATE_LIMIT', 'lots'],
+    ['LOG_LEVEL', 'loud'],
+    ['CORS_ORIGINS', 'ftp://x'],
+    ['HLS_BASE_URL', 'nope'],
+    ['MAX_UPLOAD_BYTES', '1.5'],
+    ['THROTTLE_LIMIT', '0'],
+    ['PRESENCE_TTL_SEC', 'x'],
+    ['SHUTDOWN_TIMEOUT_MS', '10s'],
+    ['ADMIN_USERNAME', 'bad name'],
+  ])('refuses %s=%s with one line naming the variable', (name, value) => {
+    const env: Record<string, string> = { [name]: value };
+    if (name === 'ADMIN_USERNAME') env.ADMIN_PASSWORD = 'password-123';
+    let err: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    expect(msg).toContain(name);
+    expect(msg.split('\n')).toHaveLength(1);
+  });
+
+  it('requires a strong JWT_SECRET (and hook/play secrets) in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'changeme', HOOK_SECRET: strong, PLAY_URL_SECRET: strong })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short-secret-1234', HOOK_SECRET: strong, PLAY_URL_SECRET: strong })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, PLAY_URL_SECRET: strong })).toThrow(/HOOK_SECRET/);
+    const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, HOOK_SECRET: strong, PLAY_URL_SECRET: strong });
+    expect(c.jwt.generated).toBe(false);
+    expect(c.isProduction).toBe(true);
+  });
+
+  it('never echoes a secret value in its error', () => {
+    try {
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'changeme' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('changeme');
+    }
+  });
+
+  it('parses trust-proxy forms and chat limits', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
+    expect(loadConfig({ CHAT_RATE_LIMIT: '10/30' }).chat).toMatchObject({ rateLimit: 10, rateWindowSec: 30 });
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, http://localhost:5173' }).corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
+  });
+
+  it('treats empty values as unset (compose passes ${VAR:-})', () => {
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '  ', PORT: '' }).database.mode).toBe('sqlite');
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['3600', 3600],
+    ['45m', 2700],
+    ['1h', 3600],
+    ['7d', 604800],
+    ['30s', 30],
+  ])('%s → %d s', (v, n) => expect(parseDuration(v)).toBe(n));
+  it.each(['', 'x', '-1', '1w', '0'])('rejects %p', (v) => expect(parseDuration(v)).toBeUndefined());
+});

@@ -1,0 +1,96 @@
+import * as http from 'node:http';
+import { modeEnv } from '../helpers/modes';
+import { freePort, spawnApp } from '../helpers/process';
+import { until } from '../helpers/wait';
+
+/** Real child processes of the built app (dist/), driven with real signals. */
+describe('process lifecycle', () => {
+  it('stops start-up with one clear line naming a bad variable', async () => {
+    const m = await modeEnv('embedded', { THROTTLE_LIMIT: 'lots' });
+    try {
+      const app = await spawnApp(m.env, { waitReady: false });
+      const code = await app.exited;
+      expect(code).toBe(1);
+      const lines = app.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/THROTTLE_LIMIT/);
+    } finally {
+      await m.cleanup();
+    }
+  });
+
+  it('on SIGTERM: readiness drops, new connections are refused, the in-flight request finishes, exit 0', async () => {
+    const m = await modeEnv('embedded', { SHUTDOWN_TIMEOUT_MS: '8000', LOG_LEVEL: 'info' });
+    const app = await spawnApp(m.env);
+    try {
+      // A slow client: headers now, body trickled over ~1.5 s.
+      const body = JSON.stringify({ username: 'slow_client', password: 'password-123' });
+      let status = 0;
+      let responseBody = '';
+      const done = new Promise<void>((resolve, reject) => {
+        const req = http.request(`${app.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          status = res.statusCode ?? 0;
+          res.on('data', (d: Buffer) => (responseBody += d.toString()));
+          res.on('end', () => resolve());
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, 10));
+        setTimeout(() => {
+          req.end(body.slice(10));
+        }, 1500);
+      });
+      await until(() => app.output().includes('"route":"/health/ready"'), { message: 'ready probe not logged' });
+
+      app.proc.kill('SIGTERM');
+      // No new work is accepted from now on (readiness 503, then the listener is closed).
+      await until(
+        async () => {
+          const r = await fetch(`${app.url}/health/ready`).catch(() => undefined);
+          return r === undefined || r.status === 503;
+        },
+        { timeoutMs: 3000, message: 'readiness never dropped' },
+      );
+      await done;
+      expect(status).toBe(201);
+      expect(JSON.parse(responseBody).user.username).toBe('slow_client');
+      const code = await app.exited;
+      expect(code).toBe(0);
+      expect(app.output()).toContain('Shutdown complete');
+    } finally {
+      await app.stop('SIGKILL');
+      await m.cleanup();
+    }
+  });
+
+  it('exits within SHUTDOWN_TIMEOUT_MS even when a client never finishes its request', async () => {
+    const m = await modeEnv('embedded', { SHUTDOWN_TIMEOUT_MS: '1500' });
+    const app = await spawnApp(m.env);
+    try {
+      const req = http.request(`${app.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 1000 } });
+      req.on('error', () => undefined);
+      req.write('{"username":');
+      await new Promise((r) => req.once('socket', r));
+      const started = Date.now();
+      app.proc.kill('SIGTERM');
+      await app.exited;
+      expect(Date.now() - started).toBeLessThan(4000);
+      req.destroy();
+    } finally {
+      await app.stop('SIGKILL');
+      await m.cleanup();
+    }
+  });
+
+  it('listens on PORT and serves /health/live', async () => {
+    const port = await freePort();
+    const m = await modeEnv('embedded', { PORT: String(port) });
+    const app = await spawnApp(m.env);
+    try {
+      expect(app.port).toBe(port);
+      expect((await app.http.get('/health/live')).status).toBe(200);
+    } finally {
+      await app.stop();
+      await m.cleanup();
+    }
+  });
+});
