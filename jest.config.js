@@ -26,4 +26,5 @@ module.exports = {
   testTimeout: 60000,
   maxWorkers: 2,
   verbose: false,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
 };

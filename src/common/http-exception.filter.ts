@@ -79,7 +79,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const res = exception.getResponse();
       if (typeof res === 'string') message = res;
       else if (res && typeof res === 'object' && 'message' in res) {
-        const m = (res as { message: unknown }).message;
+        const m = res.message;
         message = Array.isArray(m) ? m.map(String) : String(m);
       } else message = exception.message;
       if (status >= 500) message = reason(status);
@@ -117,18 +117,16 @@ function isFastifyClientError(e: unknown): e is FastifyClientError {
 }
 
 /** Fastify's own messages are safe but terse; give the common ones a clearer text. */
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Body cannot be empty when content-type is set to application/json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Body is not valid JSON',
+};
+
 function fastifyMessage(e: FastifyClientError): string {
-  switch (e.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'Request body is too large';
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Unsupported content type';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'Body cannot be empty when content-type is set to application/json';
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'Body is not valid JSON';
-    default:
-      if (e instanceof SyntaxError) return 'Body is not valid JSON';
-      return e.message.replace(/\s+at\s.*$/s, '').slice(0, 200);
-  }
+  const known = e.code !== undefined ? FASTIFY_MESSAGES[e.code] : undefined;
+  if (known) return known;
+  if (e instanceof SyntaxError) return 'Body is not valid JSON';
+  return e.message.replace(/\s+at\s.*$/s, '').slice(0, 200);
 }
