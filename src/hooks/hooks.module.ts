@@ -1,4 +1,17 @@
 import { Module } from '@nestjs/common';
+import { HookSecretGuard } from './hook-secret.guard';
+import { HooksService } from './hooks.service';
+import { MediaMtxHookController } from './mediamtx-hook.controller';
+import { NginxRtmpHookController } from './nginx-rtmp-hook.controller';
+import { SrsHookController } from './srs-hook.controller';
 
-@Module({})
+/**
+ * Media-server hooks, one controller per dialect, all running the same HooksService path.
+ * StreamsService comes from the (global) StreamsModule. Form bodies (nginx-rtmp) are parsed
+ * by the Fastify adapter's built-in application/x-www-form-urlencoded parser.
+ */
+@Module({
+  controllers: [NginxRtmpHookController, SrsHookController, MediaMtxHookController],
+  providers: [HooksService, HookSecretGuard],
+})
 export class HooksModule {}

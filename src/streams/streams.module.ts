@@ -1,9 +1,27 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LiveStreamLookup } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
+import { PlayUrlSigner } from './play-url.signer';
+import { StreamEntity } from './stream.entity';
+import { StreamsController } from './streams.controller';
+import { StreamsRepository } from './streams.repository';
+import { StreamsService } from './streams.service';
 
+/**
+ * Streams REST API and the stream lifecycle rules. Global so that the hooks and rooms
+ * (LiveStreamLookup) can use them without importing this dynamic module again.
+ */
+@Global()
 @Module({})
 export class StreamsModule {
   static forRoot(_config: AppConfig): DynamicModule {
-    return { module: StreamsModule };
+    return {
+      module: StreamsModule,
+      imports: [TypeOrmModule.forFeature([StreamEntity])],
+      controllers: [StreamsController],
+      providers: [StreamsRepository, StreamsService, PlayUrlSigner, { provide: LiveStreamLookup, useExisting: StreamsService }],
+      exports: [StreamsService, LiveStreamLookup],
+    };
   }
 }

@@ -192,7 +192,6 @@ function contractMetricsFromDoc(): Map<string, string> | null {
 }
 
 // Parsed YAML/JSON documents are untyped by nature; the assertions check their shape.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 // Compose files rely on YAML merge keys (`<<: *anchor`). js-yaml 4 applies
@@ -638,6 +637,21 @@ describe('Prometheus', () => {
     }
   });
 
+  // The runbook_url anchors (#runbook-<alertname lowercase>) must land on a heading of the
+  // README's Operate section: "### Runbook: <AlertName>".
+  const readme = path.join(ROOT, 'README.md');
+  (fs.existsSync(readme) ? it : it.skip)('every alert has its runbook heading in README.md', () => {
+    const text = fs.readFileSync(readme, 'utf8');
+    const headings = new Set([...text.matchAll(/^### Runbook: (\S+)\s*$/gm)].map((m) => m[1]));
+    for (const r of alertRules()) {
+      expect([r.alert, headings.has(r.alert)]).toEqual([r.alert, true]);
+      // GitHub's anchor for "### Runbook: Name" is "#runbook-name".
+      expect(r.annotations?.runbook_url?.split('#')[1]).toBe(`runbook-${r.alert.toLowerCase()}`);
+    }
+  });
+  if (!fs.existsSync(readme))
+    console.warn('\n!!! SKIPPED: README.md is missing, so its runbook headings are not checked.\n');
+
   it('has the alerts operators rely on', () => {
     const names = alertRules().map((r) => r.alert);
     for (const required of [
@@ -719,16 +733,24 @@ describe('Alertmanager', () => {
     },
   );
 
-  it('sends critical alerts to the relay and by e-mail, warnings to the relay, with inhibitions', () => {
+  it('sends critical alerts to the relay (all robots) and by e-mail, warnings to the relay for WeCom, with inhibitions', () => {
     const config = loadYaml(FILES.alertmanager);
     expect(config.route.group_by).toEqual(expect.arrayContaining(['alertname', 'instance']));
     const receivers = Object.fromEntries(
       (config.receivers as Obj[]).map((r) => [r.name as string, r]),
     );
+    const relayUrls: Record<string, string> = {
+      critical: 'http://nginx/api/v1/alerts/alertmanager',
+      warning: 'http://nginx/api/v1/alerts/alertmanager?channels=wecom',
+    };
     for (const name of ['critical', 'warning']) {
       const hooks = receivers[name].webhook_configs as Obj[];
       expect(hooks).toHaveLength(1);
-      expect(hooks[0].url).toBe('http://nginx/api/v1/alerts/alertmanager');
+      expect(hooks[0].url).toBe(relayUrls[name]);
+      expect(hooks[0].send_resolved).toBe(true);
+      // Keeps a notification under the relay's request body limit (BODY_LIMIT_BYTES).
+      expect(hooks[0].max_alerts).toBeGreaterThan(0);
+      expect(hooks[0].max_alerts).toBeLessThanOrEqual(30);
       expect(hooks[0].http_config.authorization).toEqual({
         type: 'Bearer',
         credentials_file: '/etc/alertmanager/alert_webhook_token',

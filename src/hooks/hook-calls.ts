@@ -1,0 +1,153 @@
+import { ValidationFailedError } from '../common/errors';
+
+/**
+ * What a media server asked, independent of its dialect. Field values are passed on as
+ * sent (the stream rules refuse a name that is not a stream id, a wrong key, a bad
+ * signature); only a body whose structure we cannot trust is a 400.
+ */
+export type HookCall =
+  | { action: 'publish'; name: string | null; key: string | null; clientId: string | null }
+  | { action: 'publish_done'; name: string | null; clientId: string | null }
+  | { action: 'play'; name: string | null; exp: string | null; sig: string | null; countViewer: boolean }
+  | { action: 'play_done'; name: string | null; exp: string | null; sig: string | null }
+  /** A notification we do not act on: answered "allowed", nothing changes. */
+  | { action: 'ignore' }
+  /** A request we never allow (e.g. MediaMTX API access through the auth hook). */
+  | { action: 'deny' };
+
+/** The stream name as far as we care: longer than a UUID means it cannot be one. */
+const MAX_NAME = 64;
+/** streams.publisherClientId is varchar(128); no media server sends more. */
+const MAX_CLIENT_ID = 128;
+
+type Fields = Record<string, unknown>;
+
+function asObject(body: unknown): Fields {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationFailedError('body must be an object');
+  return body as Fields;
+}
+
+/**
+ * A string field, or null when absent/empty. A repeated field (an array, as a form parser
+ * returns `a=1&a=2`) is refused: nginx-rtmp appends the client's own query string to the
+ * body, so a repeated `name`, `key` or `clientid` means a client tried to smuggle a value.
+ */
+function field(body: Fields, name: string, opts: { numeric?: boolean } = {}): string | null {
+  const v = body[name];
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v === 'string') return v;
+  if (opts.numeric && typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  if (Array.isArray(v)) throw new ValidationFailedError(`${name} must be given once`);
+  throw new ValidationFailedError(`${name} must be a string`);
+}
+
+function name(raw: string | null): string | null {
+  return raw !== null && raw.length <= MAX_NAME ? raw : null;
+}
+
+function clientId(raw: string | null, label: string): string | null {
+  if (raw !== null && raw.length > MAX_CLIENT_ID) throw new ValidationFailedError(`${label} must be at most ${MAX_CLIENT_ID} characters`);
+  return raw;
+}
+
+/** `?key=..&exp=..` (SRS param) or `key=..` (MediaMTX query) → single-valued fields. */
+function queryFields(raw: string | null, label: string): Fields {
+  const out: Fields = {};
+  if (raw === null) return out;
+  const params = new URLSearchParams(raw.startsWith('?') ? raw.slice(1) : raw);
+  for (const k of ['key', 'exp', 'sig']) {
+    const all = params.getAll(k);
+    if (all.length > 1) throw new ValidationFailedError(`${label}: ${k} must be given once`);
+    if (all.length === 1) out[k] = all[0];
+  }
+  return out;
+}
+
+const NGINX_CALLS = ['publish', 'publish_done', 'play', 'play_done', 'done', 'update', 'connect', 'record_done'] as const;
+
+/**
+ * nginx-rtmp `notify_method post` body (form-encoded), e.g.
+ * `app=live&flashver=..&swfurl=&tcurl=rtmp://..&pageurl=&addr=127.0.0.1&clientid=3&call=publish&name=<id>&type=live&key=<key>`.
+ * `done`, `update`, `connect` and `record_done` are answered 2xx without effect: the shipped
+ * configuration uses publish_done/play_done, and a non-2xx to `update` would drop the session.
+ */
+export function parseNginxRtmp(raw: unknown): HookCall {
+  const body = asObject(raw);
+  const call = field(body, 'call');
+  if (call === null || !(NGINX_CALLS as readonly string[]).includes(call)) throw new ValidationFailedError(`call must be one of ${NGINX_CALLS.join(', ')}`);
+  const n = name(field(body, 'name'));
+  switch (call as (typeof NGINX_CALLS)[number]) {
+    case 'publish':
+      return { action: 'publish', name: n, key: field(body, 'key'), clientId: clientId(field(body, 'clientid'), 'clientid') };
+    case 'publish_done':
+      return { action: 'publish_done', name: n, clientId: clientId(field(body, 'clientid'), 'clientid') };
+    case 'play':
+      return { action: 'play', name: n, exp: field(body, 'exp'), sig: field(body, 'sig'), countViewer: true };
+    case 'play_done':
+      return { action: 'play_done', name: n, exp: field(body, 'exp'), sig: field(body, 'sig') };
+    case 'done':
+    case 'update':
+    case 'connect':
+    case 'record_done':
+      return { action: 'ignore' };
+  }
+}
+
+const SRS_ACTIONS = ['on_publish', 'on_unpublish', 'on_play', 'on_stop', 'on_connect', 'on_close', 'on_dvr', 'on_hls', 'on_hls_notify'] as const;
+
+/**
+ * SRS `http_hooks` JSON, e.g. `{"action":"on_publish","client_id":"341w361a","ip":"127.0.0.1",
+ * "vhost":"__defaultVhost__","app":"live","stream":"<id>","param":"?key=<key>",...}`.
+ * client_id is a string since SRS 5 and a number before. Unknown actions are a 400
+ * (SRS treats it as a failure): never allow what we do not understand.
+ */
+export function parseSrs(raw: unknown): HookCall {
+  const body = asObject(raw);
+  const action = field(body, 'action');
+  if (action === null || !(SRS_ACTIONS as readonly string[]).includes(action)) throw new ValidationFailedError(`action must be one of ${SRS_ACTIONS.join(', ')}`);
+  const n = name(field(body, 'stream'));
+  const id = clientId(field(body, 'client_id', { numeric: true }), 'client_id');
+  switch (action as (typeof SRS_ACTIONS)[number]) {
+    case 'on_publish':
+      return { action: 'publish', name: n, key: field(queryFields(field(body, 'param'), 'param'), 'key'), clientId: id };
+    case 'on_unpublish':
+      return { action: 'publish_done', name: n, clientId: id };
+    case 'on_play': {
+      const q = queryFields(field(body, 'param'), 'param');
+      return { action: 'play', name: n, exp: field(q, 'exp'), sig: field(q, 'sig'), countViewer: true };
+    }
+    case 'on_stop': {
+      const q = queryFields(field(body, 'param'), 'param');
+      return { action: 'play_done', name: n, exp: field(q, 'exp'), sig: field(q, 'sig') };
+    }
+    case 'on_connect':
+    case 'on_close':
+    case 'on_dvr':
+    case 'on_hls':
+    case 'on_hls_notify':
+      return { action: 'ignore' };
+  }
+}
+
+/**
+ * MediaMTX external HTTP auth (`authMethod: http`) JSON, e.g. `{"user":"","password":"",
+ * "token":"","ip":"127.0.0.1","action":"publish","path":"<id>","protocol":"rtmp",
+ * "id":"<uuid>","query":"key=<key>"}`. Only publish and read can be allowed; playback, api,
+ * metrics, pprof (and anything newer) are refused. MediaMTX sends no "done" notification
+ * through this hook, so a read is authorized but not counted as a viewer (a count that can
+ * never go down would be wrong); see the README for runOnRead/runOnUnread.
+ */
+export function parseMediaMtx(raw: unknown): HookCall {
+  const body = asObject(raw);
+  const action = field(body, 'action');
+  if (action === null) throw new ValidationFailedError('action is required');
+  const path = field(body, 'path');
+  const n = name(path !== null && path.startsWith('/') ? path.slice(1) : path);
+  const id = clientId(field(body, 'id'), 'id');
+  if (action === 'publish') return { action: 'publish', name: n, key: field(queryFields(field(body, 'query'), 'query'), 'key'), clientId: id };
+  if (action === 'read') {
+    const q = queryFields(field(body, 'query'), 'query');
+    return { action: 'play', name: n, exp: field(q, 'exp'), sig: field(q, 'sig'), countViewer: false };
+  }
+  return { action: 'deny' };
+}

@@ -1,0 +1,24 @@
+import { applyDecorators, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiForbiddenResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import { ErrorResponseDto } from '../common/api-errors.decorator';
+import { HookSecretGuard } from './hook-secret.guard';
+
+/**
+ * A hook controller: POST /api/v1/hooks/<dialect>?secret=…, authenticated by the shared secret
+ * and exempt from the per-IP HTTP throttle (one media server makes all the calls).
+ */
+export function HookController(dialect: string) {
+  return applyDecorators(Controller(`hooks/${dialect}`), ApiTags('hooks'), SkipThrottle(), UseGuards(HookSecretGuard));
+}
+
+/** The single POST route of a hook controller; `refusedIs403` when the dialect also refuses with 403. */
+export function HookPost(opts: { refusedIs403?: boolean } = {}) {
+  const forbidden = 'Wrong or missing ?secret= (FORBIDDEN); nothing changes';
+  return applyDecorators(
+    Post(),
+    HttpCode(200),
+    ApiQuery({ name: 'secret', required: true, description: 'HOOK_SECRET', example: 'change-me-to-a-long-random-string' }),
+    ApiForbiddenResponse({ description: opts.refusedIs403 ? `Refused (publish/play not allowed), or: ${forbidden}` : forbidden, type: ErrorResponseDto }),
+  );
+}

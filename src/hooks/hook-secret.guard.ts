@@ -1,0 +1,22 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { ForbiddenError } from '../common/errors';
+import { safeEqual } from '../common/http-hooks';
+import type { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+
+/**
+ * Media servers authenticate with `?secret=<HOOK_SECRET>` on the hook URL (none of them can
+ * send a header). Wrong, missing or repeated → 403 before anything is read or changed.
+ */
+@Injectable()
+export class HookSecretGuard implements CanActivate {
+  constructor(@InjectConfig() private readonly config: AppConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const query = context.switchToHttp().getRequest<FastifyRequest>().query as Record<string, unknown> | undefined;
+    const secret = query?.secret;
+    if (typeof secret !== 'string' || !safeEqual(secret, this.config.hooks.secret)) throw new ForbiddenError('invalid hook secret');
+    return true;
+  }
+}

@@ -1,0 +1,21 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
+import { lowerString, trimString } from './create-stream.dto';
+
+/** At least one of the fields; `roomId: null` unlinks the room. */
+export class UpdateStreamDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 120, example: 'Tech talk, part 2' })
+  // Not @IsOptional(): that would let `"title": null` through to a NOT NULL column.
+  @ValidateIf((_: unknown, v: unknown) => v !== undefined)
+  @Transform(trimString)
+  @IsString()
+  @Length(1, 120)
+  title?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, example: '3f1b2a9c-6d3e-4f7a-9b1c-2d4e6f8a0b1c', description: 'An open room, or null to unlink' })
+  @IsOptional()
+  @Transform(lowerString)
+  @IsUUID()
+  roomId?: string | null;
+}

@@ -1,0 +1,97 @@
+import { Logger } from '@nestjs/common';
+import type { ModuleRef } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ServiceUnavailableError } from '../common/errors';
+import { STREAM_LIVE } from '../common/ports';
+import type { AppConfig } from '../config/app-config';
+import type { MetricsService } from '../metrics/metrics.service';
+import { PlayUrlSigner } from './play-url.signer';
+import type { StreamEntity } from './stream.entity';
+import { hashStreamKey } from './stream-key';
+import type { StreamsRepository } from './streams.repository';
+import { StreamsService } from './streams.service';
+
+const ID = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
+const KEY = 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn';
+const TIMEOUT_MS = 100;
+
+function idleStream(): StreamEntity {
+  const now = new Date();
+  return { id: ID, title: 't', ownerId: ID, roomId: null, status: 'idle', keyHash: hashStreamKey(KEY), publisherClientId: null, publisherServer: null, viewers: 0, startedAt: null, endedAt: null, createdAt: now, updatedAt: now };
+}
+
+function setup(repo: Partial<Record<keyof StreamsRepository, jest.Mock>>) {
+  const config = { hooks: { secret: 'x'.repeat(32), generated: false, publishTimeoutMs: TIMEOUT_MS }, playUrl: { secret: 'p'.repeat(32), generated: false, ttlSec: 60 } } as AppConfig;
+  const metrics = { publishAccepted: jest.fn(), publishRejected: jest.fn(), setSource: jest.fn() };
+  const events = new EventEmitter2();
+  const live = jest.fn();
+  events.on(STREAM_LIVE, live);
+  const moduleRef = { get: () => undefined } as unknown as ModuleRef;
+  const service = new StreamsService(config, repo as unknown as StreamsRepository, new PlayUrlSigner(config), events, metrics as unknown as MetricsService, moduleRef);
+  return { service, metrics, live };
+}
+
+const never = () => new Promise<never>(() => undefined);
+const later = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms));
+
+describe('StreamsService publish authorization fails closed', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('refuses within the timeout when the database does not answer', async () => {
+    const { service, metrics, live } = setup({ findById: jest.fn(never) });
+    const started = Date.now();
+    await expect(service.authorizePublish('nginx-rtmp', ID, KEY, '3')).resolves.toBe(false);
+    const ms = Date.now() - started;
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+    expect(ms).toBeLessThan(TIMEOUT_MS + 500);
+    expect(metrics.publishRejected).toHaveBeenCalledWith('nginx-rtmp');
+    expect(metrics.publishAccepted).not.toHaveBeenCalled();
+    expect(live).not.toHaveBeenCalled();
+  });
+
+  it('refuses at once when the database fails', async () => {
+    const { service, metrics } = setup({ findById: jest.fn(() => Promise.reject(new ServiceUnavailableError())) });
+    await expect(service.authorizePublish('srs', ID, KEY, 'c1')).resolves.toBe(false);
+    expect(metrics.publishRejected).toHaveBeenCalledWith('srs');
+  });
+
+  it('refuses on an unexpected error too, instead of throwing', async () => {
+    const { service } = setup({ findById: jest.fn(() => Promise.reject(new TypeError('boom'))) });
+    await expect(service.authorizePublish('mediamtx', ID, KEY, null)).resolves.toBe(false);
+  });
+
+  it('does not write when the read comes back after the caller was refused', async () => {
+    const markLive = jest.fn(() => Promise.resolve(true));
+    const { service } = setup({ findById: jest.fn(() => later(TIMEOUT_MS + 50, idleStream())), markLive });
+    await expect(service.authorizePublish('nginx-rtmp', ID, KEY, '3')).resolves.toBe(false);
+    await later(100, undefined);
+    expect(markLive).not.toHaveBeenCalled();
+  });
+
+  it('undoes a go-live that lands after the caller was refused', async () => {
+    const markIdle = jest.fn(() => Promise.resolve(true));
+    const { service, live } = setup({ findById: jest.fn(() => Promise.resolve(idleStream())), markLive: jest.fn(() => later(TIMEOUT_MS + 50, true)), markIdle });
+    await expect(service.authorizePublish('nginx-rtmp', ID, KEY, '3')).resolves.toBe(false);
+    await later(150, undefined);
+    expect(markIdle).toHaveBeenCalledWith(ID, '3');
+    expect(live).not.toHaveBeenCalled();
+  });
+
+  it('accepts when everything answers in time, and loses cleanly to a concurrent winner', async () => {
+    const { service, metrics, live } = setup({ findById: jest.fn(() => Promise.resolve(idleStream())), markLive: jest.fn(() => Promise.resolve(true)) });
+    await expect(service.authorizePublish('nginx-rtmp', ID.toUpperCase(), KEY, '3')).resolves.toBe(true);
+    expect(metrics.publishAccepted).toHaveBeenCalledWith('nginx-rtmp');
+    expect(live).toHaveBeenCalledWith({ streamId: ID, roomId: null });
+
+    const lost = setup({ findById: jest.fn(() => Promise.resolve(idleStream())), markLive: jest.fn(() => Promise.resolve(false)) });
+    await expect(lost.service.authorizePublish('nginx-rtmp', ID, KEY, '4')).resolves.toBe(false);
+    expect(lost.live).not.toHaveBeenCalled();
+  });
+
+  it('refuses play within the timeout when the database does not answer', async () => {
+    const { service } = setup({ incViewers: jest.fn(never) });
+    const signer = new PlayUrlSigner({ playUrl: { secret: 'p'.repeat(32), generated: false, ttlSec: 60 } } as AppConfig);
+    const { exp, sig } = signer.sign(ID);
+    await expect(service.authorizePlay('nginx-rtmp', ID, String(exp), sig)).resolves.toBe(false);
+  });
+});

@@ -1,0 +1,328 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { randomUUID } from 'node:crypto';
+import type { AuthUser } from '../auth/auth.types';
+import { canManage } from '../auth/auth.types';
+import { ConflictError, DomainError, ForbiddenError, isUnavailableError, NotFoundError, ValidationFailedError, withTimeout } from '../common/errors';
+import { decodeCursor, Page, toPage } from '../common/pagination';
+import { LiveStreamLookup, RoomLookup, STREAM_LIVE, STREAM_OFFLINE, StreamStateEvent } from '../common/ports';
+import type { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { MediaServer, MetricsService } from '../metrics/metrics.service';
+import type { CreateStreamDto } from './dto/create-stream.dto';
+import type { ListStreamsQueryDto } from './dto/list-streams.query';
+import type { StreamDto, StreamWithKeyDto } from './dto/stream.dto';
+import type { UpdateStreamDto } from './dto/update-stream.dto';
+import { PlayUrlSigner } from './play-url.signer';
+import type { StreamEntity } from './stream.entity';
+import { normalizeUuid } from './stream-id';
+import { generateStreamKey, hashStreamKey, streamKeyMatches } from './stream-key';
+import { StreamsRepository } from './streams.repository';
+import { TtlCache } from './ttl-cache';
+
+/**
+ * How long a public stream view may be served from memory. Changes made through this
+ * instance (REST or hooks) drop the entry at once, so a view is at most this old only with
+ * respect to changes made by OTHER instances.
+ */
+export const VIEW_CACHE_TTL_MS = 1000;
+const VIEW_CACHE_MAX_ENTRIES = 10_000;
+
+/** Why a hook call was refused; logged for operators, never sent to players or publishers. */
+export type RefusalReason = 'unknown-stream' | 'missing-key' | 'wrong-key' | 'ended' | 'already-live' | 'bad-signature' | 'expired' | 'not-live' | 'unavailable';
+
+type PublishOutcome = { ok: true; roomId: string | null } | { ok: false; reason: RefusalReason };
+
+/**
+ * Rules of the stream lifecycle, for the REST API and for the media-server hooks alike.
+ * Hook methods answer a plain allow/deny and never throw for a refusal: the hook
+ * controllers translate that into each media server's dialect.
+ */
+@Injectable()
+export class StreamsService implements LiveStreamLookup, OnModuleInit {
+  private readonly log = new Logger('StreamsService');
+  private readonly views = new TtlCache<StreamDto>(VIEW_CACHE_TTL_MS, VIEW_CACHE_MAX_ENTRIES);
+  /** Offered by rooms when that feature is present; without it any well-formed room id is accepted. */
+  private rooms?: RoomLookup;
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly repo: StreamsRepository,
+    private readonly signer: PlayUrlSigner,
+    private readonly events: EventEmitter2,
+    private readonly metrics: MetricsService,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    // Looked up once every provider exists instead of injected: rooms in turn use this
+    // service as their LiveStreamLookup, and constructor injection both ways is a cycle.
+    try {
+      this.rooms = this.moduleRef.get(RoomLookup, { strict: false });
+    } catch {
+      this.rooms = undefined;
+    }
+    // Read from the database at scrape time so every replica reports the cluster-wide value.
+    this.metrics.setSource('liveStreams', () => this.repo.countLive());
+    this.metrics.setSource('streamViewers', () => this.repo.sumViewersLive());
+  }
+
+  /* ------------------------------------------------------------------ REST */
+
+  async create(user: AuthUser, dto: CreateStreamDto): Promise<StreamWithKeyDto> {
+    const roomId = dto.roomId ?? null;
+    if (roomId !== null) await this.assertRoomOpen(roomId);
+    // Check-then-insert: two concurrent creates by one user may both pass; the limit is a
+    // quota against accidents and abuse, not a security boundary.
+    const active = await this.repo.countActiveByOwner(user.id);
+    if (active >= this.config.maxStreamsPerUser) {
+      throw new ConflictError(`you already have ${this.config.maxStreamsPerUser} streams that are not ended; delete one first`);
+    }
+    const key = generateStreamKey();
+    const stream = await this.repo.create({ id: randomUUID(), title: dto.title, ownerId: user.id, roomId, keyHash: hashStreamKey(key) });
+    return this.ownerView(stream, key);
+  }
+
+  async get(id: string): Promise<StreamDto> {
+    const cached = this.views.get(id);
+    if (cached) return cached;
+    const stream = await this.repo.findById(id);
+    if (!stream) throw new NotFoundError('stream');
+    const view = this.publicView(stream);
+    this.views.set(id, view);
+    return view;
+  }
+
+  async list(query: ListStreamsQueryDto): Promise<Page<StreamDto>> {
+    const limit = query.limit ?? 20;
+    const rows = await this.repo.listPage({ status: query.status, ownerId: query.ownerId }, decodeCursor(query.cursor), limit);
+    return toPage(rows, limit, (s) => this.publicView(s));
+  }
+
+  /** LiveStreamLookup port: the stream live in a room (the latest to go live), or null. */
+  async findLiveByRoom(roomId: string): Promise<StreamDto | null> {
+    const id = normalizeUuid(roomId);
+    const stream = id === null ? null : await this.repo.findLiveByRoom(id);
+    return stream ? this.publicView(stream) : null;
+  }
+
+  async update(user: AuthUser, id: string, dto: UpdateStreamDto): Promise<StreamDto> {
+    if (dto.title === undefined && dto.roomId === undefined) throw new ValidationFailedError('provide title and/or roomId');
+    const before = await this.manageable(user, id);
+    if (dto.roomId) await this.assertRoomOpen(dto.roomId);
+    const patch: { title?: string; roomId?: string | null } = {};
+    if (dto.title !== undefined) patch.title = dto.title;
+    if (dto.roomId !== undefined) patch.roomId = dto.roomId;
+    if (!(await this.repo.updateDetails(id, patch))) throw new ConflictError('stream has ended and can no longer be changed');
+    this.views.delete(id);
+    const after = await this.mustFind(id);
+    // A live stream that moves to another room leaves the old one and goes live in the new one.
+    if (after.status === 'live' && before.roomId !== after.roomId) {
+      this.emit(STREAM_OFFLINE, { streamId: id, roomId: before.roomId });
+      this.emit(STREAM_LIVE, { streamId: id, roomId: after.roomId });
+    }
+    return this.publicView(after);
+  }
+
+  /** Ends the stream for good (a live one goes offline first). Idempotent. */
+  async remove(user: AuthUser, id: string): Promise<void> {
+    let stream = await this.manageable(user, id);
+    // Retry when the stream changed state between the read and the conditional update (e.g.
+    // a publish landed), so that a live stream always announces it went offline.
+    for (let attempt = 0; attempt < 5 && stream.status !== 'ended'; attempt++) {
+      if (await this.repo.markEnded(id, stream.status)) {
+        this.views.delete(id);
+        if (stream.status === 'live') this.emit(STREAM_OFFLINE, { streamId: id, roomId: stream.roomId });
+        return;
+      }
+      stream = await this.mustFind(id);
+    }
+    if (stream.status !== 'ended') throw new ConflictError('stream is changing state, try again');
+  }
+
+  /** New key; the old one is refused from now on (a publisher already live keeps going). */
+  async rotateKey(user: AuthUser, id: string): Promise<StreamWithKeyDto> {
+    await this.manageable(user, id);
+    const key = generateStreamKey();
+    if (!(await this.repo.rotateKeyHash(id, hashStreamKey(key)))) throw new ConflictError('stream has ended and can no longer be changed');
+    this.views.delete(id);
+    return this.ownerView(await this.mustFind(id), key);
+  }
+
+  /* ----------------------------------------------------------------- hooks */
+
+  /**
+   * publish: right key + idle stream → live. Fails CLOSED: a database error, or no answer
+   * within HOOK_PUBLISH_TIMEOUT_MS, is a refusal (the media server waits on this call).
+   */
+  async authorizePublish(server: MediaServer, rawStreamId: string | null, key: string | null, clientId: string | null): Promise<boolean> {
+    const streamId = normalizeUuid(rawStreamId);
+    let outcome: PublishOutcome;
+    if (streamId === null) outcome = { ok: false, reason: 'unknown-stream' };
+    else if (!key) outcome = { ok: false, reason: 'missing-key' };
+    else outcome = await this.publishBounded(server, streamId, key, clientId);
+
+    if (outcome.ok && streamId !== null) {
+      this.metrics.publishAccepted(server);
+      this.views.delete(streamId);
+      this.log.log({ streamId, server, clientId }, 'Publish accepted');
+      this.emit(STREAM_LIVE, { streamId, roomId: outcome.roomId });
+      return true;
+    }
+    this.metrics.publishRejected(server);
+    this.log.log({ streamId: streamId ?? undefined, server, clientId, reason: outcome.ok ? undefined : outcome.reason }, 'Publish refused');
+    return false;
+  }
+
+  /**
+   * publish_done / on_unpublish: live → idle, but only for the session that is live (a
+   * refused second publisher's publish_done carries ITS client id and must change nothing).
+   * Idempotent.
+   */
+  async publishDone(server: MediaServer, rawStreamId: string | null, clientId: string | null): Promise<void> {
+    const streamId = normalizeUuid(rawStreamId);
+    if (streamId === null) return;
+    await this.bounded(async () => {
+      const stream = await this.repo.findById(streamId);
+      if (!stream || stream.status !== 'live') return;
+      if (stream.publisherClientId !== null && stream.publisherClientId !== clientId) {
+        this.log.debug({ streamId, server, clientId }, 'publish_done for a session that is not the live one; ignored');
+        return;
+      }
+      if (!(await this.repo.markIdle(streamId, stream.publisherClientId))) return;
+      this.views.delete(streamId);
+      this.log.log({ streamId, server, clientId }, 'Stream went offline');
+      this.emit(STREAM_OFFLINE, { streamId, roomId: stream.roomId });
+    }, 'publish_done');
+  }
+
+  /**
+   * play / read: a genuine, unexpired play signature for a live stream. With `countViewer`
+   * the check and the +1 are one conditional UPDATE (no read at all). Fails closed.
+   */
+  async authorizePlay(server: MediaServer, rawStreamId: string | null, exp: string | null, sig: string | null, opts: { countViewer: boolean } = { countViewer: true }): Promise<boolean> {
+    const streamId = normalizeUuid(rawStreamId);
+    const reason = streamId === null ? 'unknown-stream' : await this.playRefusal(streamId, exp, sig, opts.countViewer);
+    if (reason !== undefined) {
+      this.log.debug({ streamId: streamId ?? undefined, server, reason }, 'Play refused');
+      return false;
+    }
+    if (opts.countViewer && streamId !== null) this.views.delete(streamId);
+    return true;
+  }
+
+  /**
+   * play_done / on_stop: -1 viewer, never below zero. Only for a genuine signature (expiry
+   * ignored: the URL may have expired while the viewer watched), since only such a play
+   * was counted.
+   */
+  async playDone(rawStreamId: string | null, exp: string | null, sig: string | null): Promise<void> {
+    const streamId = normalizeUuid(rawStreamId);
+    if (streamId === null || !this.signer.isGenuine(streamId, exp, sig)) return;
+    if (await this.bounded(() => this.repo.decViewers(streamId), 'play_done')) this.views.delete(streamId);
+  }
+
+  /* --------------------------------------------------------------- helpers */
+
+  private async playRefusal(streamId: string, exp: string | null, sig: string | null, countViewer: boolean): Promise<RefusalReason | undefined> {
+    const check = this.signer.verify(streamId, exp, sig);
+    if (check === 'invalid') return 'bad-signature';
+    if (check === 'expired') return 'expired';
+    try {
+      const live = await this.bounded(async () => (countViewer ? this.repo.incViewers(streamId) : (await this.repo.findById(streamId))?.status === 'live'), 'play authorization');
+      return live ? undefined : 'not-live';
+    } catch (err) {
+      this.logHookFailure(err, 'play authorization');
+      return 'unavailable';
+    }
+  }
+
+  private async publishBounded(server: MediaServer, streamId: string, key: string, clientId: string | null): Promise<PublishOutcome> {
+    const attempt = { abandoned: false };
+    const work = this.tryPublish(server, streamId, key, clientId, attempt);
+    try {
+      return await withTimeout(work, this.config.hooks.publishTimeoutMs, 'publish authorization');
+    } catch (err) {
+      attempt.abandoned = true;
+      // We answered "refused". If the write still lands later, undo it, or the stream would
+      // look live with nobody publishing (and refuse the retry as a second publisher).
+      void work
+        .then(async (late) => {
+          if (late.ok && (await this.repo.markIdle(streamId, clientId))) this.views.delete(streamId);
+        })
+        .catch(() => undefined);
+      this.logHookFailure(err, 'publish authorization');
+      return { ok: false, reason: 'unavailable' };
+    }
+  }
+
+  /** One indexed read (primary key) and at most one conditional write. */
+  private async tryPublish(server: MediaServer, streamId: string, key: string, clientId: string | null, attempt: { abandoned: boolean }): Promise<PublishOutcome> {
+    const stream = await this.repo.findById(streamId);
+    if (!stream) return { ok: false, reason: 'unknown-stream' };
+    // The key is checked before anything about the state is revealed by the outcome.
+    if (!streamKeyMatches(key, stream.keyHash)) return { ok: false, reason: 'wrong-key' };
+    if (stream.status === 'ended') return { ok: false, reason: 'ended' };
+    if (stream.status === 'live') return { ok: false, reason: 'already-live' };
+    if (attempt.abandoned) return { ok: false, reason: 'unavailable' };
+    // Conditional on status AND key hash: loses cleanly against a concurrent publisher or rotation.
+    if (!(await this.repo.markLive(streamId, stream.keyHash, clientId, server))) return { ok: false, reason: 'already-live' };
+    return { ok: true, roomId: stream.roomId };
+  }
+
+  private bounded<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    return withTimeout(fn(), this.config.hooks.publishTimeoutMs, what);
+  }
+
+  private logHookFailure(err: unknown, what: string): void {
+    if (isUnavailableError(err)) this.log.warn({ err: { message: (err as Error).message } }, `${what} failed closed: database unavailable`);
+    else this.log.error({ err }, `${what} failed closed: unexpected error`);
+  }
+
+  private async mustFind(id: string): Promise<StreamEntity> {
+    const stream = await this.repo.findById(id);
+    if (!stream) throw new NotFoundError('stream');
+    return stream;
+  }
+
+  private async manageable(user: AuthUser, id: string): Promise<StreamEntity> {
+    const stream = await this.mustFind(id);
+    if (!canManage(user, stream.ownerId)) throw new ForbiddenError('only the owner of this stream (or an admin) may change it');
+    return stream;
+  }
+
+  private async assertRoomOpen(roomId: string): Promise<void> {
+    if (!this.rooms) return;
+    const status = await this.rooms.status(roomId);
+    if (status === undefined) throw new ValidationFailedError('roomId does not reference an existing room');
+    if (status === 'closed') throw new DomainError('ROOM_CLOSED', 'the room is closed');
+  }
+
+  private emit(event: typeof STREAM_LIVE | typeof STREAM_OFFLINE, payload: StreamStateEvent): void {
+    this.events.emit(event, payload);
+  }
+
+  private publicView(s: StreamEntity): StreamDto {
+    const { exp, sig } = this.signer.sign(s.id);
+    const q = `exp=${exp}&sig=${sig}`;
+    return {
+      id: s.id,
+      title: s.title,
+      status: s.status,
+      ownerId: s.ownerId,
+      roomId: s.roomId,
+      viewers: s.viewers,
+      startedAt: s.startedAt ? s.startedAt.toISOString() : null,
+      endedAt: s.endedAt ? s.endedAt.toISOString() : null,
+      createdAt: s.createdAt.toISOString(),
+      playback: { hls: `${this.config.media.hlsBaseUrl}/${s.id}.m3u8?${q}`, flv: `${this.config.media.flvBaseUrl}/${s.id}.flv?${q}` },
+    };
+  }
+
+  private ownerView(s: StreamEntity, key: string): StreamWithKeyDto {
+    const rtmpUrl = this.config.media.rtmpIngestUrl;
+    const streamName = `${s.id}?key=${key}`;
+    return { ...this.publicView(s), streamKey: key, ingest: { rtmpUrl, streamName, url: `${rtmpUrl}/${streamName}` } };
+  }
+}
