@@ -9,6 +9,14 @@ export abstract class RoomLookup {
   abstract status(roomId: string): Promise<'open' | 'closed' | undefined>;
 }
 
+/**
+ * Offered by streams: the public view of the stream currently live in a room, or null.
+ * Rooms use it for GET /rooms/:id `liveStream`; it is optional (rooms answer null without it).
+ */
+export abstract class LiveStreamLookup {
+  abstract findLiveByRoom(roomId: string): Promise<object | null>;
+}
+
 /** Domain events published with @nestjs/event-emitter. */
 export const STREAM_LIVE = 'stream.live';
 export const STREAM_OFFLINE = 'stream.offline';
