@@ -14,33 +14,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
+import { findBinary, STRICT } from './ops-helpers';
 
 /* ------------------------------------------------------------------------ */
 /* Required binaries                                                         */
 /* ------------------------------------------------------------------------ */
-
-const STRICT = process.env.REQUIRE_SERVICES === '1' || Boolean(process.env.CI);
-
-/** Absolute path of an executable on PATH (plus the sbin directories, where nginx lives), or null. */
-function findBinary(name: string): string | null {
-  const dirs = [
-    ...(process.env.PATH ?? '').split(path.delimiter),
-    '/usr/local/sbin',
-    '/usr/sbin',
-    '/sbin',
-  ];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return null;
-}
 
 /**
  * Declares a test that needs an external binary. Missing binary: a failing

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { findExecutable } from '../helpers/media';
 import { until } from '../helpers/wait';
 
 export const STRICT = process.env.REQUIRE_SERVICES === '1' || Boolean(process.env.CI);
@@ -15,25 +16,7 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const DOCKER = path.join(ROOT, 'docker');
 
 /** Absolute path of an executable on PATH (plus the sbin directories), or null. */
-export function findBinary(name: string): string | null {
-  const dirs = [
-    ...(process.env.PATH ?? '').split(path.delimiter),
-    '/usr/local/sbin',
-    '/usr/sbin',
-    '/sbin',
-  ];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return null;
-}
+export const findBinary = findExecutable;
 
 export interface Needed {
   binary: string;

@@ -1,0 +1,152 @@
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { IncomingMessage } from 'node:http';
+import type Redis from 'ioredis';
+import { Server, ServerOptions } from 'socket.io';
+import type { AppConfig } from '../config/app-config';
+import { LifecycleService } from '../lifecycle/lifecycle.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { RedisService } from '../redis/redis.service';
+
+type AdapterFactory = ReturnType<typeof createShardedAdapter>;
+
+/**
+ * May a browser page from `origin` open a socket? No Origin header (non-browser clients) and
+ * same-host pages are allowed; otherwise the origin must be listed in CORS_ORIGINS ("*" = any).
+ * This is the WebSocket counterpart of the HTTP CORS rule: browsers do not apply CORS to
+ * WebSockets, so without it any site could open a socket with a visitor's cookies/session.
+ */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: readonly string[],
+): boolean {
+  if (origin === undefined || origin === '') return true;
+  if (allowed.includes('*') || allowed.includes(origin.replace(/\/$/, ''))) return true;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  // Behind nginx, Host is the public host name (proxy_set_header Host $host, without the port).
+  const reqHost = (host ?? '')
+    .toLowerCase()
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1');
+  return reqHost !== '' && (originHost === reqHost || originHost === `[${reqHost}]`);
+}
+
+/**
+ * Socket.IO server settings for OnAir: bounded frames (WS_MAX_PAYLOAD_BYTES), no per-message
+ * compression (CPU for little gain on short chat frames), WebSocket first with long-polling as
+ * fallback, Origin checks at the handshake, refusing new sessions while draining, and — with
+ * REDIS_URL — the sharded Redis adapter so every instance shares rooms and broadcasts.
+ */
+export class ChatIoAdapter extends IoAdapter {
+  private readonly log = new Logger('ChatIoAdapter');
+
+  private constructor(
+    app: INestApplication,
+    private readonly config: AppConfig,
+    private readonly lifecycle: LifecycleService,
+    private readonly metrics: MetricsService,
+    private readonly redisAdapter?: AdapterFactory,
+  ) {
+    super(app);
+  }
+
+  /** Async because the adapter's Redis connections must be up before the gateway starts. */
+  static async create(app: INestApplication, config: AppConfig): Promise<ChatIoAdapter> {
+    const lifecycle = app.get(LifecycleService);
+    const metrics = app.get(MetricsService);
+    if (!config.redis.url) return new ChatIoAdapter(app, config, lifecycle, metrics);
+    const redis = app.get(RedisService);
+    const onError = (err: unknown) =>
+      metrics.wsError(
+        err instanceof Error && /payload/i.test(err.message) ? 'payload_too_large' : 'other',
+      );
+    // Pub/sub channels are not keys, so ioredis would not prefix them: the prefix goes into the
+    // channel name instead (below) and the connections get none, to avoid prefixing twice.
+    const pub = await redis.duplicate('socket.io-pub', { keyPrefix: undefined });
+    // The subscriber queues (re)subscriptions while Redis is briefly away instead of dropping them.
+    const sub = await redis.duplicate('socket.io-sub', {
+      keyPrefix: undefined,
+      enableOfflineQueue: true,
+    });
+    guardFireAndForget(pub, ['publish', 'spublish'], onError);
+    guardFireAndForget(
+      sub,
+      ['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe'],
+      onError,
+    );
+    const factory = createShardedAdapter(pub, sub, {
+      channelPrefix: `${config.redis.keyPrefix}socket.io`,
+      // One channel per room: an instance only receives broadcasts of rooms it has members in.
+      subscriptionMode: 'dynamic',
+    });
+    return new ChatIoAdapter(app, config, lifecycle, metrics, factory);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const allowed = this.config.corsOrigins;
+    const opts: Partial<ServerOptions> = {
+      ...options,
+      path: '/socket.io',
+      serveClient: false,
+      transports: ['websocket', 'polling'],
+      perMessageDeflate: false,
+      httpCompression: false,
+      maxHttpBufferSize: this.config.wsMaxPayloadBytes,
+      connectTimeout: 10000,
+      cors: {
+        origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) =>
+          cb(null, origin === undefined || allowed.includes('*') || allowed.includes(origin)),
+        credentials: !allowed.includes('*'),
+      },
+      allowRequest: (
+        req: IncomingMessage,
+        cb: (err: string | null | undefined, success: boolean) => void,
+      ) => {
+        if (this.lifecycle.shuttingDown) return cb('server is shutting down', false);
+        const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+        if (originAllowed(origin, req.headers.host, allowed)) return cb(null, true);
+        this.metrics.wsError('origin');
+        cb('origin not allowed', false);
+      },
+    };
+    // IoAdapter types its server as any; it is a socket.io Server.
+    const server = super.createIOServer(port, opts) as unknown as Server;
+    if (this.redisAdapter) server.adapter(this.redisAdapter);
+    server.engine.on('connection_error', (err: { code?: number; message?: string }) => {
+      if (err.code !== 4)
+        this.log.debug({ msg: 'Socket.IO connection error', code: err.code, message: err.message });
+    });
+    return server;
+  }
+}
+
+/**
+ * The Redis adapter calls some ioredis commands without handling their promise; while Redis is
+ * away those reject, and an unhandled rejection would end the process. Attaching a handler to
+ * each returned promise (and still returning it) keeps the process up and the error counted.
+ */
+function guardFireAndForget(
+  client: Redis,
+  methods: readonly string[],
+  onError: (err: unknown) => void,
+): void {
+  const target = client as unknown as Record<string, unknown>;
+  for (const name of methods) {
+    const original = target[name];
+    if (typeof original !== 'function') continue;
+    const bound = (original as (...args: unknown[]) => unknown).bind(client);
+    target[name] = (...args: unknown[]) => {
+      const result = bound(...args);
+      if (result instanceof Promise) result.catch(onError);
+      return result;
+    };
+  }
+}
