@@ -1,16 +1,20 @@
 import 'reflect-metadata';
+import fastifyMultipart from '@fastify/multipart';
 import { RequestMethod, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { ChatIoAdapter } from './chat/chat-io.adapter';
 import { ValidationFailedError } from './common/errors';
 import { installHttpHooks } from './common/http-hooks';
 import { createRootLogger, JsonLogger } from './common/logger';
 import { pickRequestId } from './common/request-context';
 import type { AppConfig } from './config/app-config';
+import { LifecycleService } from './lifecycle/lifecycle.service';
 import { MetricsService } from './metrics/metrics.service';
+import { multipartOptions } from './videos/multipart-upload';
 
 export interface CreatedApp {
   app: NestFastifyApplication;
@@ -25,6 +29,19 @@ function flatten(errors: import('class-validator').ValidationError[], parent = '
   });
 }
 
+/** The one global ValidationPipe (exported so the DTO property tests use exactly these rules). */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: false,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
+  });
+}
+
 /** Builds the whole app (used by main.ts and by the e2e tests) without listening. */
 export async function createApp(config: AppConfig, logDestination?: import('pino').DestinationStream): Promise<CreatedApp> {
   const log = createRootLogger(config.logLevel, logDestination);
@@ -34,7 +51,10 @@ export async function createApp(config: AppConfig, logDestination?: import('pino
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: (req: import('node:http').IncomingMessage) => pickRequestId(req.headers['x-request-id']),
-    return503OnClosing: true,
+    // While closing, a request that still arrives on an open keep-alive connection is served
+    // (with Connection: close) instead of getting Fastify's bare 503: it was accepted, so it
+    // finishes like the other in-flight requests. New connections are refused by then anyway.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 200 },
   });
@@ -44,7 +64,11 @@ export async function createApp(config: AppConfig, logDestination?: import('pino
     abortOnError: false,
   });
 
-  installHttpHooks(app.getHttpAdapter().getInstance(), config, app.get(MetricsService), log);
+  const lifecycle = app.get(LifecycleService);
+  installHttpHooks(app.getHttpAdapter().getInstance(), config, app.get(MetricsService), log, () => lifecycle.shuttingDown);
+  app.useWebSocketAdapter(await ChatIoAdapter.create(app, config));
+  // Streaming multipart parser for video uploads (limits: MAX_UPLOAD_BYTES, one file, small fields).
+  await app.register(fastifyMultipart, multipartOptions(config));
 
   app.setGlobalPrefix('api/v1', {
     exclude: [
@@ -54,17 +78,7 @@ export async function createApp(config: AppConfig, logDestination?: import('pino
       { path: 'health/ready', method: RequestMethod.GET },
     ],
   });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      forbidUnknownValues: true,
-      stopAtFirstError: false,
-      validationError: { target: false, value: false },
-      exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
-    }),
-  );
+  app.useGlobalPipes(createValidationPipe());
   app.enableCors({
     origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
     credentials: !config.corsOrigins.includes('*'),
