@@ -36,7 +36,13 @@ async function main(): Promise<void> {
     force.unref();
     void (async () => {
       try {
-        await lifecycle.beginDrain();
+        // Readiness turns 503 now (beginDrain flips the flag before anything else)...
+        const drained = lifecycle.beginDrain();
+        // ...and no new connection is accepted from this moment: stop listening and close idle
+        // keep-alive connections. Requests in flight (and on busy keep-alive connections, which
+        // now get Connection: close) finish; sockets are drained by the gateway.
+        app.getHttpServer().close();
+        await drained;
         await app.close();
         log.info('Shutdown complete');
         log.flush();

@@ -22,6 +22,10 @@ export function createRootLogger(level: LogLevel, destination?: pino.Destination
   );
 }
 
+function isPlainFields(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Adapts pino to Nest's LoggerService so framework and app logs share one format. */
 export class JsonLogger implements LoggerService {
   constructor(private readonly root: Logger) {}
@@ -29,13 +33,17 @@ export class JsonLogger implements LoggerService {
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     const fields: Record<string, unknown> = context ? { context } : {};
-    if (level === 'error' && typeof rest[0] === 'string' && rest.length > 1) fields.stack = rest[0];
+    // Our code logs pino-style, logger.warn({ fields }, 'text'); Nest appends the context, so the
+    // text is the argument before it. For a string or Error message, Nest's error() puts a stack there.
+    const text = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
     if (message instanceof Error) {
       this.root[level]({ ...fields, err: message }, message.message);
-    } else if (typeof message === 'object' && message !== null) {
-      this.root[level]({ ...fields, ...message });
+    } else if (isPlainFields(message)) {
+      if (text !== undefined) this.root[level]({ ...fields, ...message }, text);
+      else this.root[level]({ ...fields, ...message });
     } else {
-      this.root[level](fields, String(message));
+      if (level === 'error' && text !== undefined) fields.stack = text;
+      this.root[level](fields, typeof message === 'string' ? message : JSON.stringify(message) ?? String(message));
     }
   }
 

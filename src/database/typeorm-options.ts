@@ -4,6 +4,7 @@ import { defaults as pgDefaults, types as pgTypes } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
+import { logPoolError, TypeOrmJsonLogger } from './typeorm-logger';
 
 // Timestamps are stored as UTC wall-clock time in both dialects: send Dates as UTC and
 // read `timestamp without time zone` back as UTC, whatever the host's TZ is.
@@ -21,7 +22,9 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     migrationsTableName: 'migrations',
-    logging: ['error', 'warn'] as ('error' | 'warn')[],
+    logging: ['error', 'warn', 'migration'] as ('error' | 'warn' | 'migration')[],
+    logger: new TypeOrmJsonLogger(),
+    maxQueryExecutionTime: 1000,
   };
   if (config.database.mode === 'postgres') {
     return {
@@ -31,11 +34,17 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
       migrations: [migrationsGlob('postgres')],
       poolSize: config.database.poolSize,
       connectTimeoutMS: config.database.connectTimeoutMs,
+      poolErrorHandler: logPoolError,
       extra: {
         // Bounded waits: a request never queues forever for a connection or a query.
         connectionTimeoutMillis: config.database.connectTimeoutMs,
-        query_timeout: config.database.queryTimeoutMs,
+        // The server cancels a slow statement first (clean error, connection stays usable); the
+        // client-side timeout is the backstop for a link that stopped answering altogether.
         statement_timeout: config.database.queryTimeoutMs,
+        query_timeout: config.database.queryTimeoutMs + 1000,
+        // Notice a silently dead peer on idle pooled connections instead of trusting them forever.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10000,
         idleTimeoutMillis: 30000,
         options: '-c TimeZone=UTC',
         application_name: 'onair',

@@ -1,4 +1,4 @@
-import { Controller, Get, Optional, Res } from '@nestjs/common';
+import { Controller, Get, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -66,7 +66,21 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: database (and Redis when configured) answer and the process is not draining' })
-  ready(): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    try {
+      return await this.checkReady();
+    } catch (err) {
+      // Terminus reports "not ready" as a 503 exception carrying its result; answer with that
+      // result (the contract's Terminus shape), not the generic error shape.
+      if (err instanceof ServiceUnavailableException) {
+        void reply.status(503);
+        return err.getResponse() as HealthCheckResult;
+      }
+      throw err;
+    }
+  }
+
+  private checkReady(): Promise<HealthCheckResult> {
     return this.health.check([
       () => {
         const check = this.indicator.check('lifecycle');
@@ -83,7 +97,11 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: HealthSummaryDto })
   async summary(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthSummaryDto> {
     const [database, redis] = await Promise.all([
-      this.db.pingCheck('database', { timeout: 1500 }).then(() => 'up' as const, () => 'down' as const),
+      // Terminus 11 indicators report "down" in their result instead of throwing.
+      this.db.pingCheck('database', { timeout: 1500 }).then(
+        (r) => (r.database?.status === 'up' ? ('up' as const) : ('down' as const)),
+        () => 'down' as const,
+      ),
       this.redis ? this.redis.ping().then((ok) => (ok ? ('up' as const) : ('down' as const))) : Promise.resolve('disabled' as const),
     ]);
     const [liveStreams, websocketConnections, onlineViewers] = await Promise.all([

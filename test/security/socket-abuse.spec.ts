@@ -1,0 +1,291 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import WebSocket from 'ws';
+import { modeEnv, ModeEnv } from '../helpers/modes';
+import { AppProcess, spawnApp } from '../helpers/process';
+import { hasServices } from '../helpers/services';
+import { connectChat, emitAck, SocketOutcome } from './support';
+
+const ORIGIN = 'https://app.example.com';
+
+/** One raw Engine.IO v4 WebSocket: what a hostile client can send, byte for byte. */
+interface RawSocket {
+  ws: WebSocket;
+  received: string[];
+  opened: Promise<boolean>;
+  closed: Promise<number>;
+  send(frame: string | Buffer): void;
+  waitFor(pred: (m: string) => boolean, ms?: number): Promise<string | undefined>;
+}
+
+function rawSocket(base: string, opts: { origin?: string; localAddress?: string } = {}): RawSocket {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+    headers: opts.origin ? { origin: opts.origin } : {},
+    localAddress: opts.localAddress,
+  });
+  const received: string[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (d: Buffer) => {
+    const m = d.toString();
+    received.push(m);
+    if (m === '2') ws.send('3'); // answer pings so only our violations matter
+    for (const w of waiters.splice(0)) w();
+  });
+  ws.on('error', () => undefined);
+  const opened = new Promise<boolean>((resolve) => {
+    ws.once('open', () => resolve(true));
+    ws.once('unexpected-response', (req: http.ClientRequest, res: http.IncomingMessage) => {
+      // Refused at the handshake (an HTTP answer instead of the upgrade); with this listener ws leaves the cleanup to us.
+      res.resume();
+      req.destroy();
+      resolve(false);
+    });
+    ws.once('error', () => resolve(false));
+  });
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  return {
+    ws,
+    received,
+    opened,
+    closed,
+    send: (frame) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+    },
+    async waitFor(pred, ms = 1500) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const hit = received.find(pred);
+        if (hit !== undefined || Date.now() > deadline || ws.readyState === WebSocket.CLOSED)
+          return hit;
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 50);
+        });
+      }
+    },
+  };
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * OWASP API4/API8 on the Socket.IO endpoint of a real process: protocol violations, oversized
+ * frames, handshake floods and foreign origins are refused; the process and the other clients
+ * carry on as if nothing happened.
+ */
+describe('Socket.IO abuse (real process)', () => {
+  let m: ModeEnv;
+  let app: AppProcess;
+  let user: { token: string; id: string };
+  let roomId: string;
+  let bystander: SocketOutcome;
+
+  beforeAll(async () => {
+    m = await modeEnv(hasServices() ? 'clustered' : 'embedded', {
+      CORS_ORIGINS: ORIGIN,
+      THROTTLE_LIMIT: '100000',
+      WS_MAX_PAYLOAD_BYTES: '16384',
+      CHAT_RATE_LIMIT: '1000/1',
+    });
+    app = await spawnApp(m.env);
+    user = await app.http.user('sockabuse');
+    roomId = (await app.http.post('/api/v1/rooms', { name: 'abuse room' }, user.token)).body.id;
+    // A well-behaved client from another address, connected before any abuse.
+    bystander = await connectChat(app.url, {
+      auth: { token: user.token },
+      localAddress: '127.0.0.2',
+    } as never);
+    expect(bystander.connected).toBe(true);
+    expect(await emitAck(bystander.socket, 'room:join', { roomId })).toMatchObject({ ok: true });
+  });
+  afterAll(async () => {
+    bystander?.socket.close();
+    await app?.stop('SIGKILL');
+    await m?.cleanup();
+  });
+
+  /** The process is up and the bystander still chats normally (ack and broadcast, quickly). */
+  async function unaffected(): Promise<void> {
+    expect(app.proc.exitCode).toBeNull();
+    expect((await app.http.get('/health/live')).status).toBe(200);
+    const text = `still here ${Math.random()}`;
+    const echoed = new Promise<string>((resolve) =>
+      bystander.socket.once('chat:message', (msg: { text: string }) => resolve(msg.text)),
+    );
+    const started = performance.now();
+    const ack = await emitAck(bystander.socket, 'chat:send', { roomId, text });
+    expect(ack).toMatchObject({ ok: true });
+    expect(await echoed).toBe(text);
+    expect(performance.now() - started).toBeLessThan(1000);
+  }
+
+  async function history(): Promise<string[]> {
+    return (
+      (await app.http.get(`/api/v1/rooms/${roomId}/messages?limit=100`)).body.items as {
+        text: string;
+      }[]
+    ).map((i) => i.text);
+  }
+
+  it('ignores events sent before CONNECT (nothing is stored, nothing answers as if connected)', async () => {
+    const s = rawSocket(app.url);
+    expect(await s.opened).toBe(true);
+    expect(await s.waitFor((x) => x.startsWith('0{'))).toBeDefined();
+    s.send(`42/chat,0["room:join",{"roomId":"${roomId}"}]`);
+    s.send(`42/chat,1["chat:send",{"roomId":"${roomId}","text":"before connect"}]`);
+    s.send(`42["chat:send",{"roomId":"${roomId}","text":"main namespace"}]`);
+    const acked = await s.waitFor((x) => x.startsWith('43/chat,'), 800);
+    expect(acked).toBeUndefined();
+    s.ws.terminate();
+    expect(await history()).not.toContain('before connect');
+    await unaffected();
+  });
+
+  it('survives a double CONNECT and connects to unknown namespaces with an error', async () => {
+    const s = rawSocket(app.url);
+    await s.opened;
+    await s.waitFor((x) => x.startsWith('0{'));
+    s.send(`40/chat,{"token":"${user.token}"}`);
+    expect(await s.waitFor((x) => x.startsWith('40/chat,'))).toBeDefined();
+    s.send(`40/chat,{"token":"${user.token}"}`);
+    s.send('40/admin,');
+    s.send('40/../../,');
+    s.send('40');
+    await s.waitFor((x) => x.startsWith('44/admin'), 800);
+    s.ws.terminate();
+    await unaffected();
+  });
+
+  it('closes on garbage packets without answering them, and nothing reaches the handlers', async () => {
+    const garbage: (string | Buffer)[] = [
+      'xyz',
+      '',
+      '4',
+      '42',
+      '42/chat',
+      '42/chat,',
+      '42/chat,[',
+      '42/chat,{}',
+      '42/chat,[]',
+      '42/chat,[123]',
+      '42/chat,["chat:send"]',
+      '42/chat,["chat:send",null]',
+      '42/chat,["constructor",{}]',
+      '42/chat,["__proto__",{"x":1}]',
+      '43/chat,1[]',
+      '45-/chat,["x"]',
+      '451-/chat,["chat:send",{"_placeholder":true,"num":0}]',
+      '42/chat,99999999999999999999999["chat:send",{}]',
+      `42/chat,["${'e'.repeat(5000)}",{}]`,
+      '6',
+      '1',
+      '5',
+      '2probe',
+      '0',
+      '\u0000\u0001\u0002',
+      Buffer.from([0xff, 0xfe, 0x00, 0x01]),
+      '\ud800',
+      '42/chat,["chat:send",{"roomId":{"$gt":""},"text":"nosql"}]',
+      `42/chat,["chat:send",${'['.repeat(3000)}${']'.repeat(3000)}]`,
+      `42/chat,["chat:send",${'{"a":'.repeat(1500)}1${'}'.repeat(1500)}]`,
+    ];
+    for (const frame of garbage) {
+      const s = rawSocket(app.url);
+      if (!(await s.opened)) continue;
+      await s.waitFor((x) => x.startsWith('0{'));
+      s.send(`40/chat,{"token":"${user.token}"}`);
+      await s.waitFor((x) => x.startsWith('40/chat,'));
+      s.send(frame);
+      // Either the server drops the connection, or it answers with an error ack; never silence forever, never a crash.
+      await Promise.race([s.closed, new Promise((r) => setTimeout(r, 300))]);
+      s.ws.terminate();
+    }
+    expect(await history()).not.toContain('nosql');
+    await unaffected();
+  });
+
+  it('drops a 1 MB frame (over WS_MAX_PAYLOAD_BYTES) and keeps its memory', async () => {
+    const before = rssMb(app.proc.pid!);
+    for (let i = 0; i < 10; i++) {
+      const s = rawSocket(app.url);
+      await s.opened;
+      await s.waitFor((x) => x.startsWith('0{'));
+      s.send(`40/chat,{"token":"${user.token}"}`);
+      await s.waitFor((x) => x.startsWith('40/chat,'));
+      s.send(`42/chat,["chat:send",{"roomId":"${roomId}","text":"${'a'.repeat(1024 * 1024)}"}]`);
+      const code = await Promise.race([
+        s.closed,
+        new Promise<number>((r) => setTimeout(() => r(-1), 3000)),
+      ]);
+      s.ws.terminate();
+      expect(code).not.toBe(-1);
+    }
+    // The same with socket.io-client: the server closes the transport.
+    const big = await connectChat(app.url, { auth: { token: user.token } });
+    const gone = new Promise<string>((resolve) =>
+      big.socket.once('disconnect', (reason) => resolve(reason)),
+    );
+    big.socket.emit('chat:send', { roomId, text: 'b'.repeat(1024 * 1024) });
+    expect(await gone).toMatch(/transport (close|error)/);
+    big.socket.close();
+    expect(rssMb(app.proc.pid!) - before).toBeLessThan(64);
+    await unaffected();
+  });
+
+  it('refuses a foreign Origin at the handshake (WebSocket and polling) and accepts the allowed one', async () => {
+    const evil = rawSocket(app.url, { origin: 'https://evil.example' });
+    expect(await evil.opened).toBe(false);
+    const good = rawSocket(app.url, { origin: ORIGIN });
+    expect(await good.opened).toBe(true);
+    good.ws.terminate();
+    for (const origin of [
+      'https://evil.example',
+      'null',
+      'https://app.example.com.evil.example',
+      'http://app.example.com',
+    ]) {
+      const polling = await fetch(`${app.url}/socket.io/?EIO=4&transport=polling`, {
+        headers: { origin },
+      });
+      expect({ origin, status: polling.status }).toEqual({ origin, status: 403 });
+      expect(polling.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    const viaClient = await connectChat(app.url, {
+      extraHeaders: { origin: 'https://evil.example' },
+    } as never);
+    expect(viaClient.connected).toBe(false);
+    viaClient.socket.close();
+    await unaffected();
+  });
+
+  it('refuses most of 500 handshakes in one second from one client, while others connect and chat normally', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+    const handshake = () =>
+      new Promise<number>((resolve) => {
+        const req = http.get(`${app.url}/socket.io/?EIO=4&transport=polling`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', () => resolve(-1));
+      });
+    const started = Date.now();
+    const statuses = await Promise.all(Array.from({ length: 500 }, handshake));
+    agent.destroy();
+    expect(Date.now() - started).toBeLessThan(5000);
+    const accepted = statuses.filter((s) => s === 200).length;
+    // A client opening sessions this fast is abusive: most must be refused (429/403/400), not all served.
+    expect(accepted).toBeLessThan(250);
+    expect(statuses.every((s) => s !== -1 && s < 500)).toBe(true);
+    // Another client (another address) connects at once and chats.
+    const other = await connectChat(app.url, {
+      auth: { token: user.token },
+      localAddress: '127.0.0.3',
+    } as never);
+    expect(other.connected).toBe(true);
+    other.socket.close();
+    await unaffected();
+  }, 60_000);
+});
