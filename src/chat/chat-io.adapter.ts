@@ -47,6 +47,8 @@ export function originAllowed(
  */
 export class ChatIoAdapter extends IoAdapter {
   private readonly log = new Logger('ChatIoAdapter');
+  /** New Socket.IO sessions per client IP on this instance (WS_HANDSHAKE_LIMIT). */
+  private readonly handshakes: TokenBuckets;
 
   private constructor(
     app: INestApplication,
@@ -56,6 +58,7 @@ export class ChatIoAdapter extends IoAdapter {
     private readonly redisAdapter?: AdapterFactory,
   ) {
     super(app);
+    this.handshakes = new TokenBuckets(config.wsHandshakes.burst, config.wsHandshakes.perSec);
   }
 
   /** Async because the adapter's Redis connections must be up before the gateway starts. */
@@ -90,6 +93,16 @@ export class ChatIoAdapter extends IoAdapter {
     return new ChatIoAdapter(app, config, lifecycle, metrics, factory);
   }
 
+  /** The peer address, or the first X-Forwarded-For hop when TRUST_PROXY=true (our own proxy sets it). */
+  private clientIp(req: IncomingMessage): string {
+    if (this.config.trustProxy === true) {
+      const xff = req.headers['x-forwarded-for'];
+      const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+      if (first) return first;
+    }
+    return req.socket.remoteAddress ?? 'unknown';
+  }
+
   override createIOServer(port: number, options?: ServerOptions): Server {
     const allowed = this.config.corsOrigins;
     const opts: Partial<ServerOptions> = {
@@ -111,6 +124,10 @@ export class ChatIoAdapter extends IoAdapter {
         cb: (err: string | null | undefined, success: boolean) => void,
       ) => {
         if (this.lifecycle.shuttingDown) return cb('server is shutting down', false);
+        if (!this.handshakes.take(this.clientIp(req))) {
+          this.metrics.wsError('rate_limited');
+          return cb('too many connections', false);
+        }
         const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
         if (originAllowed(origin, req.headers.host, allowed)) return cb(null, true);
         this.metrics.wsError('origin');
@@ -148,5 +165,44 @@ function guardFireAndForget(
       if (result instanceof Promise) result.catch(onError);
       return result;
     };
+  }
+}
+
+/**
+ * Per-key token buckets kept in memory with a bounded number of keys: refill `perSec` tokens a
+ * second up to `burst`. Handshake floods are a per-instance concern, so no shared store is needed.
+ */
+export class TokenBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly burst: number,
+    private readonly perSec: number,
+    private readonly maxKeys = 50_000,
+  ) {}
+
+  take(key: string, now = Date.now()): boolean {
+    let b = this.buckets.get(key);
+    if (!b) {
+      if (this.buckets.size >= this.maxKeys) this.prune(now);
+      b = { tokens: this.burst, at: now };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSec);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  /** Drops full buckets (idle keys); if that frees nothing, the oldest entries. */
+  private prune(now: number): void {
+    for (const [k, b] of this.buckets) {
+      if (b.tokens + ((now - b.at) / 1000) * this.perSec >= this.burst) this.buckets.delete(k);
+    }
+    for (const k of this.buckets.keys()) {
+      if (this.buckets.size < this.maxKeys) break;
+      this.buckets.delete(k);
+    }
   }
 }

@@ -57,6 +57,8 @@ interface Bucket {
   at: number;
 }
 
+const TOKEN_QUERY_KEYS = ['token', 'access_token', 'auth', 'jwt', 'authorization'];
+
 /**
  * The /chat namespace: a thin, typed transport. It authenticates at connect with the same
  * TokenService.verify as HTTP, validates every payload, calls the services and answers with
@@ -286,6 +288,10 @@ export class ChatGateway
     socket.data = data;
     if (this.draining || this.lifecycle.shuttingDown)
       return next(new Error('server is shutting down'));
+    // A token in the query string would end up in proxy and access logs: refuse it outright
+    // rather than silently connecting the client as anonymous.
+    const query = socket.handshake.query as Record<string, unknown>;
+    if (TOKEN_QUERY_KEYS.some((k) => query[k] !== undefined)) return this.refuse(next);
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
     if (token === undefined || token === null) return next(); // anonymous viewer
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096)

@@ -26,6 +26,8 @@ export interface AppConfig {
   readonly throttle: { readonly limit: number; readonly ttlSec: number; readonly loginLimit: number; readonly loginTtlSec: number };
   readonly chat: { readonly rateLimit: number; readonly rateWindowSec: number; readonly retentionDays: number };
   readonly wsMaxPayloadBytes: number;
+  /** New Socket.IO sessions per client IP and instance: burst, then per second. */
+  readonly wsHandshakes: { readonly burst: number; readonly perSec: number };
   readonly presenceTtlSec: number;
   readonly maxUploadBytes: number;
   readonly bodyLimitBytes: number;
@@ -188,6 +190,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const chatWindow = cm[2] === undefined ? 5 : Number(cm[2]);
   if (chatLimit < 1 || chatLimit > 10000 || chatWindow < 1 || chatWindow > 3600) r.fail('CHAT_RATE_LIMIT', 'between 1/1 and 10000/3600', chatRaw);
 
+  const hsRaw = r.str('WS_HANDSHAKE_LIMIT', '20/10')!;
+  const hs = /^(\d+)\s*\/\s*(\d+)$/.exec(hsRaw);
+  if (!hs || Number(hs[1]) < 1 || Number(hs[2]) < 1) return r.fail('WS_HANDSHAKE_LIMIT', 'burst/per-second like 20/10 (both ≥ 1)', hsRaw);
+
   const logLevel = (r.str('LOG_LEVEL', 'info')!).toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) r.fail('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, logLevel);
 
@@ -238,6 +244,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       loginTtlSec: r.int('LOGIN_THROTTLE_TTL_SEC', 60, 1, 86400),
     },
     chat: { rateLimit: chatLimit, rateWindowSec: chatWindow, retentionDays: r.int('CHAT_RETENTION_DAYS', 30, 0, 36500) },
+    wsHandshakes: { burst: Number(hs[1]), perSec: Number(hs[2]) },
     wsMaxPayloadBytes: r.int('WS_MAX_PAYLOAD_BYTES', 16384, 1024, 10 * 1024 * 1024),
     presenceTtlSec: r.int('PRESENCE_TTL_SEC', 30, 2, 3600),
     maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 4 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),

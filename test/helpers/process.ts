@@ -64,19 +64,26 @@ export async function spawnApp(env: Record<string, string>, opts: { waitReady?: 
     },
   };
   if (opts.waitReady !== false) {
-    let exitedEarly = false;
-    void exited.then(() => (exitedEarly = true));
-    await until(
+    const ready = until(
       async () => {
-        if (exitedEarly) throw new Error(`app exited during start-up:\n${out}`);
         const r = await fetch(`${url}/health/ready`).catch(() => undefined);
         return r?.status === 200;
       },
       { timeoutMs: 30000, intervalMs: 100, message: `app on ${url} did not become ready` },
-    ).catch((err) => {
+    );
+    // A process that dies during start-up fails at once instead of after the whole deadline.
+    const died = exited.then((code) => {
+      throw new Error(`app exited during start-up with code ${code}`);
+    });
+    try {
+      await Promise.race([ready, died]);
+    } catch (err) {
       proc.kill('SIGKILL');
       throw new Error(`${(err as Error).message}\n--- output ---\n${out}`);
-    });
+    } finally {
+      died.catch(() => undefined);
+      ready.catch(() => undefined);
+    }
   }
   return child;
 }

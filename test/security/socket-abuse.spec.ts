@@ -89,6 +89,7 @@ describe('Socket.IO abuse (real process)', () => {
       THROTTLE_LIMIT: '100000',
       WS_MAX_PAYLOAD_BYTES: '16384',
       CHAT_RATE_LIMIT: '1000/1',
+      WS_HANDSHAKE_LIMIT: '20/10',
     });
     app = await spawnApp(m.env);
     user = await app.http.user('sockabuse');
