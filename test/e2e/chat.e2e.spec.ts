@@ -301,11 +301,10 @@ describe.each(modes)('chat gateway (%s)', (mode) => {
       { message: 'ack-less send was not stored' },
     );
     expect(c.connected).toBe(true);
-    // That was more than the per-connection burst budget: the excess is refused, the connection stays.
-    expect(await c.ack('presence:heartbeat', { roomId })).toMatchObject({
-      ok: false,
-      error: { code: 'RATE_LIMITED' },
-    });
+    // A burst beyond the per-connection event budget: the excess is refused, the connection stays.
+    const burst = await Promise.all(Array.from({ length: 40 }, () => c.ack('presence:heartbeat', { roomId })));
+    expect(burst.filter((a: any) => a.ok === false && a.error?.code === 'RATE_LIMITED').length).toBeGreaterThan(0);
+    expect(c.connected).toBe(true);
     await until(async () => (await c.ack('presence:heartbeat', { roomId })).ok, {
       timeoutMs: 3000,
       intervalMs: 200,

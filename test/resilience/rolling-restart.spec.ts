@@ -157,17 +157,22 @@ describeWithServices('rolling restart under load', () => {
         })
         .catch(() => undefined); // no ack (disconnected): still pending, re-sent after reconnecting
     };
-    socket.on('connect', () => {
+    // What a real client does: join after every (re)connect, and try again while the join fails.
+    const join = () => {
       socket
         .timeout(5000)
         .emitWithAck('room:join', { roomId: c.roomId })
         .then((ack: { ok: boolean }) => {
           c.joined = ack.ok;
-          // What a real client does after a reconnect: re-send what was never acknowledged, same clientMsgId.
+          // After a reconnect: re-send what was never acknowledged, with the same clientMsgId.
           if (ack.ok) for (const [id, text] of c.pending) send(id, text);
+          else if (socket.connected) setTimeout(join, 200);
         })
-        .catch(() => undefined);
-    });
+        .catch(() => {
+          if (socket.connected) setTimeout(join, 200);
+        });
+    };
+    socket.on('connect', join);
     socket.on('disconnect', (reason) => {
       c.joined = false;
       // The server said goodbye (server:shutdown, then disconnect): come back through the balancer.
