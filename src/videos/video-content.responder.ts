@@ -106,6 +106,9 @@ export class VideoContentResponder implements BeforeApplicationShutdown {
     } as unknown as Readable;
     const result = await send(view, this.files.relativePathOf(video.storageName), {
       root: this.files.dir,
+      // 1 MiB reads instead of the 64 KiB default: 16× fewer thread-pool reads and socket
+      // writes per 1 MiB range (bench/README.md F6: 0.44 → 0.82 of nginx static).
+      highWaterMark: 1024 * 1024,
       acceptRanges: true,
       etag: false,
       lastModified: false,
