@@ -25,9 +25,20 @@ function onMessage(msg) {
   lastAt = t;
 }
 
-function connectOne({ url, token, roomId, timeoutMs }) {
+/**
+ * Source address for client number g: 127.0.0.2 … 127.0.0.251 in turn. Every address has its own
+ * ephemeral-port range towards the server, so tens of thousands of connections per minute do not
+ * run the single 127.0.0.1 range into TIME_WAIT (connects then slow down badly). Loopback only.
+ */
+function localAddressFor(url, g) {
+  if (process.env.BENCH_NO_LOCALADDR || !/^https?:\/\/127\.0\.0\.1[:/]/.test(url)) return undefined;
+  return `127.0.0.${2 + (g % 250)}`;
+}
+
+function connectOne({ url, token, roomId, timeoutMs, localAddress }) {
   return new Promise((resolve) => {
     const s = io(url, {
+      localAddress,
       auth: token ? { token } : {},
       transports: ['websocket'],
       forceNew: true,
@@ -69,11 +80,11 @@ function connectOne({ url, token, roomId, timeoutMs }) {
  * load-generator core is as expensive as the server's fan-out; with these members the
  * measurement is of the server. (Senders and the idle sockets of P4 stay socket.io-client.)
  */
-function connectLight({ url, token, roomId, timeoutMs }) {
+function connectLight({ url, token, roomId, timeoutMs, localAddress }) {
   return new Promise((resolve) => {
     const u = new URL(url);
     const nsp = u.pathname && u.pathname !== '/' ? u.pathname : '/';
-    const ws = new WebSocket(`ws://${u.host}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://${u.host}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false, localAddress });
     let settled = false;
     const done = (err) => {
       if (settled) return;
@@ -120,7 +131,7 @@ async function connect({ url, tokens, rooms, count, concurrency = 100, timeoutMs
       const i = next++;
       if (i >= count) return;
       const g = offset + i;
-      const r = await (light ? connectLight : connectOne)({ url, token: tokens.length ? tokens[g % tokens.length] : undefined, roomId: rooms.length ? rooms[g % rooms.length] : undefined, timeoutMs });
+      const r = await (light ? connectLight : connectOne)({ url, token: tokens.length ? tokens[g % tokens.length] : undefined, roomId: rooms.length ? rooms[g % rooms.length] : undefined, timeoutMs, localAddress: localAddressFor(url, g) });
       if (r.ok) {
         sockets.push(r.socket);
         ok++;
