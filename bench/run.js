@@ -25,16 +25,46 @@ const { planPinning, startProcess, waitReady, stopAll, killAllSync } = require('
 const { load } = require('./lib/http-load');
 const { rangeLoad } = require('./lib/range-load');
 const { WorkerPool, connectSenders } = require('./lib/sockets');
-const { startOnAir, createDatabase, redisInfo, readHeap, MAIN_JS, ROOT, SECRETS } = require('./lib/onair');
+const {
+  startOnAir,
+  createDatabase,
+  redisInfo,
+  readHeap,
+  MAIN_JS,
+  ROOT,
+  SECRETS,
+} = require('./lib/onair');
 const { findNginx, nginxVersion, startNginx } = require('./peers/nginx');
 const { judge, consoleTable, markdown } = require('./lib/report');
 const profileSummary = require('./lib/profile-summary');
-const { sleep, until, freePort, median, percentile, nowMs, fmtNum, procRss, procCpuSeconds } = require('./lib/util');
+const {
+  sleep,
+  until,
+  freePort,
+  median,
+  percentile,
+  nowMs,
+  fmtNum,
+  procRss,
+  procCpuSeconds,
+} = require('./lib/util');
 
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const a = { quick: false, smoke: false, only: null, profile: false, keep: false, pin: true, stockRate: false, strict: false, experiments: [], ab: [], out: path.join(__dirname, 'results') };
+  const a = {
+    quick: false,
+    smoke: false,
+    only: null,
+    profile: false,
+    keep: false,
+    pin: true,
+    stockRate: false,
+    strict: false,
+    experiments: [],
+    ab: [],
+    out: path.join(__dirname, 'results'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--quick') a.quick = true;
@@ -44,13 +74,37 @@ function parseArgs(argv) {
     else if (v === '--no-pin') a.pin = false;
     else if (v === '--stock-rate') a.stockRate = true;
     else if (v === '--strict') a.strict = true;
-    else if (v === '--only') a.only = new Set(String(argv[++i] || '').toUpperCase().split(',').filter(Boolean));
-    else if (v.startsWith('--only=')) a.only = new Set(v.slice(7).toUpperCase().split(',').filter(Boolean));
+    else if (v === '--only')
+      a.only = new Set(
+        String(argv[++i] || '')
+          .toUpperCase()
+          .split(',')
+          .filter(Boolean),
+      );
+    else if (v.startsWith('--only='))
+      a.only = new Set(v.slice(7).toUpperCase().split(',').filter(Boolean));
     else if (v === '--out') a.out = path.resolve(argv[++i]);
-    else if (v === '--experiment') a.experiments.push(...String(argv[++i] || '').split(',').filter(Boolean));
-    else if (v === '--ab') a.ab.push(...String(argv[++i] || '').split(',').filter(Boolean));
+    else if (v === '--experiment')
+      a.experiments.push(
+        ...String(argv[++i] || '')
+          .split(',')
+          .filter(Boolean),
+      );
+    else if (v === '--ab')
+      a.ab.push(
+        ...String(argv[++i] || '')
+          .split(',')
+          .filter(Boolean),
+      );
     else if (v === '--help' || v === '-h') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 14).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      process.stdout.write(
+        fs
+          .readFileSync(__filename, 'utf8')
+          .split('\n')
+          .slice(2, 14)
+          .map((l) => l.replace(/^\/\/ ?/, ''))
+          .join('\n') + '\n',
+      );
       process.exit(0);
     } else {
       process.stderr.write(`unknown option ${v} (see --help)\n`);
@@ -65,13 +119,54 @@ const MODE = ARGS.smoke ? 'smoke' : ARGS.quick ? 'quick' : 'full';
 const MiB = 1024 * 1024;
 const PROFILES = {
   // runs: repetitions per scenario; sec: one measured run; warm: warm-up per target.
-  full: { runs: 3, sec: 10, warm: 5, sockets: 20000, members: 1000, fileBytes: 1024 * MiB, p5Sec: 10, burst: 1000, burstLimit: 250 },
+  full: {
+    runs: 3,
+    sec: 10,
+    warm: 5,
+    sockets: 20000,
+    members: 1000,
+    fileBytes: 1024 * MiB,
+    p5Sec: 10,
+    burst: 1000,
+    burstLimit: 250,
+  },
   // quick: P6 uses a 256 MiB file (writing and uploading 1 GiB alone takes ~15 s of the budget);
   // reads are served from the page cache either way.
-  quick: { runs: 3, sec: 1.5, warm: 0.5, sockets: 5000, members: 1000, fileBytes: 256 * MiB, p5Sec: 1.5, burst: 1000, burstLimit: 250 },
-  smoke: { runs: 1, sec: 1, warm: 0.5, sockets: 200, members: 200, fileBytes: 64 * MiB, p5Sec: 1, burst: 1000, burstLimit: 250 },
+  quick: {
+    runs: 3,
+    sec: 1.5,
+    warm: 0.5,
+    sockets: 5000,
+    members: 1000,
+    fileBytes: 256 * MiB,
+    p5Sec: 1.5,
+    burst: 1000,
+    burstLimit: 250,
+  },
+  smoke: {
+    runs: 1,
+    sec: 1,
+    warm: 0.5,
+    sockets: 200,
+    members: 200,
+    fileBytes: 64 * MiB,
+    p5Sec: 1,
+    burst: 1000,
+    burstLimit: 250,
+  },
 };
-const C = { ...PROFILES[MODE], httpConnections: 50, rangeConnections: 8, hookRate: 500, hookConnections: 50, rooms: 10, senders: 20, senderRate: 8, senderWindow: 4, scrapeEveryMs: 200 };
+const C = {
+  ...PROFILES[MODE],
+  httpConnections: 50,
+  rangeConnections: 8,
+  hookRate: 500,
+  hookConnections: 50,
+  rooms: 10,
+  senders: 20,
+  senderRate: 8,
+  senderWindow: 4,
+  scrapeEveryMs: 200,
+};
 const INFORMATIONAL = MODE === 'smoke';
 const want = (id) => !ARGS.only || ARGS.only.has(id);
 
@@ -86,28 +181,159 @@ const T = {
 };
 
 const ROWS = [
-  { id: 'P1a', scenario: 'P1', title: 'GET /streams/:id, embedded — max throughput', unit: 'req/s', peerName: 'raw Fastify', target: T.ratio(0.65, 'raw Fastify') },
-  { id: 'P1b', scenario: 'P1', title: 'GET /streams/:id, embedded — p99 at 50% of max', unit: 'ms', digits: 2, target: T.max(25, 'ms') },
-  { id: 'P1c', scenario: 'P1', title: 'GET /streams/:id, clustered — max throughput', unit: 'req/s', peerName: 'raw Fastify', target: T.ratio(0.65, 'raw Fastify') },
-  { id: 'P1d', scenario: 'P1', title: 'GET /streams/:id, clustered — p99 at 50% of max', unit: 'ms', digits: 2, target: T.max(25, 'ms') },
-  { id: 'P1e', scenario: 'P1', title: 'context: bare NestJS on Fastify, same JSON — max throughput', unit: 'req/s', peerName: 'raw Fastify', target: T.info('raw Fastify') },
-  { id: 'P2a', scenario: 'P2', title: 'nginx-rtmp publish+play hooks, clustered — p99 at 500 req/s', unit: 'ms', digits: 2, target: T.max(10, 'ms') },
-  { id: 'P2b', scenario: 'P2', title: 'nginx-rtmp hooks at 500 req/s — errors', unit: 'errors', target: T.eq(0, '0 errors', 'errors') },
-  { id: 'P3a', scenario: 'P3', title: 'metrics on ÷ off, same route — max throughput', unit: 'req/s', peerName: 'metrics off', target: T.ratio(0.97, 'metrics off') },
-  { id: 'P3b', scenario: 'P3', title: 'GET /metrics p99 while loaded (50% of max)', unit: 'ms', digits: 2, target: T.max(20, 'ms') },
-  { id: 'P4a', scenario: 'P4', title: 'idle authenticated sockets in rooms — heap per socket', unit: 'B/socket', peerName: 'bare Socket.IO', target: T.max(6144, 'B') },
-  { id: 'P4b', scenario: 'P4', title: 'heap after all disconnect ÷ baseline', unit: '×', digits: 3, peerName: 'bare Socket.IO', target: T.band(0.9, 1.1) },
-  { id: 'P5a', scenario: 'P5', title: 'room broadcast, 10 msg/s — delivery p99', unit: 'ms', digits: 2, peerName: 'bare Socket.IO', target: T.max(100, 'ms') },
-  { id: 'P5b', scenario: 'P5', title: 'room broadcast — max deliveries/s', unit: 'deliv/s', peerName: 'bare Socket.IO', target: T.ratio(0.8, 'bare Socket.IO') },
-  { id: 'P5c', scenario: 'P5', title: 'room broadcast — delivery p99 at max rate', unit: 'ms', digits: 1, peerName: 'bare Socket.IO', target: T.info('bare Socket.IO') },
-  { id: 'P6', scenario: 'P6', title: `Range GETs, 1 MiB chunks of a ${PROFILES[MODE].fileBytes / MiB} MiB file`, unit: 'MiB/s', peerName: 'nginx static', target: T.ratio(0.5, 'nginx') },
-  { id: 'P7a', scenario: 'P7', title: 'throttler Redis ÷ in-memory — max throughput', unit: 'req/s', peerName: 'in-memory', target: T.ratio(0.85, 'in-memory') },
-  { id: 'P7b', scenario: 'P7', title: '1,000-request burst through the Redis throttler — allowed', unit: 'allowed', target: T.eq(C.burstLimit, `limit (${C.burstLimit})`) },
+  {
+    id: 'P1a',
+    scenario: 'P1',
+    title: 'GET /streams/:id, embedded — max throughput',
+    unit: 'req/s',
+    peerName: 'raw Fastify',
+    target: T.ratio(0.65, 'raw Fastify'),
+  },
+  {
+    id: 'P1b',
+    scenario: 'P1',
+    title: 'GET /streams/:id, embedded — p99 at 50% of max',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(25, 'ms'),
+  },
+  {
+    id: 'P1c',
+    scenario: 'P1',
+    title: 'GET /streams/:id, clustered — max throughput',
+    unit: 'req/s',
+    peerName: 'raw Fastify',
+    target: T.ratio(0.65, 'raw Fastify'),
+  },
+  {
+    id: 'P1d',
+    scenario: 'P1',
+    title: 'GET /streams/:id, clustered — p99 at 50% of max',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(25, 'ms'),
+  },
+  {
+    id: 'P1e',
+    scenario: 'P1',
+    title: 'context: bare NestJS on Fastify, same JSON — max throughput',
+    unit: 'req/s',
+    peerName: 'raw Fastify',
+    target: T.info('raw Fastify'),
+  },
+  {
+    id: 'P2a',
+    scenario: 'P2',
+    title: 'nginx-rtmp publish+play hooks, clustered — p99 at 500 req/s',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(10, 'ms'),
+  },
+  {
+    id: 'P2b',
+    scenario: 'P2',
+    title: 'nginx-rtmp hooks at 500 req/s — errors',
+    unit: 'errors',
+    target: T.eq(0, '0 errors', 'errors'),
+  },
+  {
+    id: 'P3a',
+    scenario: 'P3',
+    title: 'metrics on ÷ off, same route — max throughput',
+    unit: 'req/s',
+    peerName: 'metrics off',
+    target: T.ratio(0.97, 'metrics off'),
+  },
+  {
+    id: 'P3b',
+    scenario: 'P3',
+    title: 'GET /metrics p99 while loaded (50% of max)',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(20, 'ms'),
+  },
+  {
+    id: 'P4a',
+    scenario: 'P4',
+    title: 'idle authenticated sockets in rooms — heap per socket',
+    unit: 'B/socket',
+    peerName: 'bare Socket.IO',
+    target: T.max(6144, 'B'),
+  },
+  {
+    id: 'P4b',
+    scenario: 'P4',
+    title: 'heap after all disconnect ÷ baseline',
+    unit: '×',
+    digits: 3,
+    peerName: 'bare Socket.IO',
+    target: T.band(0.9, 1.1),
+  },
+  {
+    id: 'P5a',
+    scenario: 'P5',
+    title: 'room broadcast, 10 msg/s — delivery p99',
+    unit: 'ms',
+    digits: 2,
+    peerName: 'bare Socket.IO',
+    target: T.max(100, 'ms'),
+  },
+  {
+    id: 'P5b',
+    scenario: 'P5',
+    title: 'room broadcast — max deliveries/s',
+    unit: 'deliv/s',
+    peerName: 'bare Socket.IO',
+    target: T.ratio(0.8, 'bare Socket.IO'),
+  },
+  {
+    id: 'P5c',
+    scenario: 'P5',
+    title: 'room broadcast — delivery p99 at max rate',
+    unit: 'ms',
+    digits: 1,
+    peerName: 'bare Socket.IO',
+    target: T.info('bare Socket.IO'),
+  },
+  {
+    id: 'P6',
+    scenario: 'P6',
+    title: `Range GETs, 1 MiB chunks of a ${PROFILES[MODE].fileBytes / MiB} MiB file`,
+    unit: 'MiB/s',
+    peerName: 'nginx static',
+    target: T.ratio(0.5, 'nginx'),
+  },
+  {
+    id: 'P7a',
+    scenario: 'P7',
+    title: 'throttler Redis ÷ in-memory — max throughput',
+    unit: 'req/s',
+    peerName: 'in-memory',
+    target: T.ratio(0.85, 'in-memory'),
+  },
+  {
+    id: 'P7b',
+    scenario: 'P7',
+    title: '1,000-request burst through the Redis throttler — allowed',
+    unit: 'allowed',
+    target: T.eq(C.burstLimit, `limit (${C.burstLimit})`),
+  },
 ].map((r) => ({ ...r, subject: null, peer: null, notes: [], error: null }));
 for (const r of ROWS) if (!want(r.scenario)) r.skipped = true;
 // Before/after rows for --ab: each experiment's embedded instance ÷ the as-built one.
 ARGS.ab.forEach((name, i) =>
-  ROWS.push({ id: `AB${i + 1}`, scenario: 'AB', title: `experiment ${name} — GET /streams/:id max throughput`, unit: 'req/s', peerName: ARGS.experiments.length ? 'baseline' : 'as built', target: T.info(ARGS.experiments.length ? 'baseline' : 'as built'), subject: null, peer: null, notes: [], error: null }),
+  ROWS.push({
+    id: `AB${i + 1}`,
+    scenario: 'AB',
+    title: `experiment ${name} — GET /streams/:id max throughput`,
+    unit: 'req/s',
+    peerName: ARGS.experiments.length ? 'baseline' : 'as built',
+    target: T.info(ARGS.experiments.length ? 'baseline' : 'as built'),
+    subject: null,
+    peer: null,
+    notes: [],
+    error: null,
+  }),
 );
 const row = (id) => ROWS.find((r) => r.id === id);
 const note = (id, text) => row(id).notes.push(text);
@@ -141,7 +367,9 @@ function machine(extra) {
   let commit = 'unknown';
   try {
     const head = fs.readFileSync(path.join(ROOT, '.git', 'HEAD'), 'utf8').trim();
-    commit = head.startsWith('ref: ') ? fs.readFileSync(path.join(ROOT, '.git', head.slice(5)), 'utf8').trim() : head;
+    commit = head.startsWith('ref: ')
+      ? fs.readFileSync(path.join(ROOT, '.git', head.slice(5)), 'utf8').trim()
+      : head;
   } catch {
     /* not a checkout */
   }
@@ -152,7 +380,10 @@ function machine(extra) {
     node: process.version,
     'open files limit': String(fileLimit() ?? 'unknown'),
     pinning: PIN.reason,
-    'load average at start': os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    'load average at start': os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
     'commit (HEAD of the checkout; the build may include uncommitted work)': commit,
     build: path.relative(ROOT, MAIN_JS),
     ...extra,
@@ -162,12 +393,26 @@ function machine(extra) {
 // ---------------------------------------------------------------- helpers
 
 function recordDetail(scenario, target, run, r, extra = {}) {
-  details.push({ scenario, target, run, rps: r.rps, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, generatorCpu: r.generatorCpu, serverCpu: r.serverCpu, pacing: r.pacing, ...extra });
+  details.push({
+    scenario,
+    target,
+    run,
+    rps: r.rps,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    generatorCpu: r.generatorCpu,
+    serverCpu: r.serverCpu,
+    pacing: r.pacing,
+    ...extra,
+  });
 }
 
 async function fail(ids, err) {
   const msg = err && err.message ? err.message.split('\n')[0] : String(err);
-  for (const id of ids) if (!row(id).subject || !row(id).error) row(id).error = row(id).error || msg;
+  for (const id of ids)
+    if (!row(id).subject || !row(id).error) row(id).error = row(id).error || msg;
   log(`ERROR in ${ids.join(', ')}: ${err && err.stack ? err.stack : err}`);
 }
 
@@ -185,10 +430,16 @@ async function stopInstance(inst) {
 async function makeVideoFile(file, bytes) {
   const block = randomBytes(MiB);
   // An ftyp box (size 24: major brand isom, minor 512, compatible isom + mp41) at offset 0.
-  Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.from([0, 0, 2, 0]), Buffer.from('isommp41')]).copy(block, 0);
+  Buffer.concat([
+    Buffer.from([0, 0, 0, 24]),
+    Buffer.from('ftypisom'),
+    Buffer.from([0, 0, 2, 0]),
+    Buffer.from('isommp41'),
+  ]).copy(block, 0);
   const fd = fs.openSync(file, 'w');
   try {
-    for (let off = 0; off < bytes; off += MiB) fs.writeSync(fd, block, 0, Math.min(MiB, bytes - off));
+    for (let off = 0; off < bytes; off += MiB)
+      fs.writeSync(fd, block, 0, Math.min(MiB, bytes - off));
   } finally {
     fs.closeSync(fd);
   }
@@ -225,27 +476,94 @@ async function wsConnectionsOf(url) {
 /** P1 / P3 / P7a: closed-loop throughput of several targets, interleaved, then latency at 50%. */
 async function throughputGroup(ctx) {
   const targets = [];
-  if (want('P1')) targets.push({ key: 'fastify', label: 'raw Fastify', url: ctx.fastify.url + `/api/v1/streams/${ctx.embStream.id}`, pids: [ctx.fastify.proc.pid] });
-  if (want('P1') && ctx.bareNest) targets.push({ key: 'nest', label: 'bare NestJS on Fastify', url: ctx.bareNest.url + `/api/v1/streams/${ctx.embStream.id}`, pids: [ctx.bareNest.proc.pid] });
-  if (want('P1') || want('P3') || want('P7') || (ctx.ab || []).length) targets.push({ key: 'emb', label: 'OnAir embedded', url: `${ctx.emb.url}/api/v1/streams/${ctx.embStream.id}`, pids: [ctx.emb.proc.pid] });
-  if (want('P3')) targets.push({ key: 'off', label: 'OnAir embedded, metrics off', url: `${ctx.off.url}/api/v1/streams/${ctx.offStream.id}`, pids: [ctx.off.proc.pid] });
-  if (want('P7')) targets.push({ key: 'emr', label: 'OnAir embedded + Redis throttler', url: `${ctx.emr.url}/api/v1/streams/${ctx.emrStream.id}`, pids: [ctx.emr.proc.pid] });
-  for (const ab of ctx.ab || []) targets.push({ key: ab.key, label: `OnAir embedded + ${ab.name}`, url: `${ab.inst.url}/api/v1/streams/${ab.stream.id}`, pids: [ab.inst.proc.pid], abRow: ab.row });
-  if (want('P1')) targets.push({ key: 'clu', label: 'OnAir clustered', url: `${ctx.clu.url}/api/v1/streams/${ctx.cluStream.id}`, pids: [ctx.clu.proc.pid] });
+  if (want('P1'))
+    targets.push({
+      key: 'fastify',
+      label: 'raw Fastify',
+      url: ctx.fastify.url + `/api/v1/streams/${ctx.embStream.id}`,
+      pids: [ctx.fastify.proc.pid],
+    });
+  if (want('P1') && ctx.bareNest)
+    targets.push({
+      key: 'nest',
+      label: 'bare NestJS on Fastify',
+      url: ctx.bareNest.url + `/api/v1/streams/${ctx.embStream.id}`,
+      pids: [ctx.bareNest.proc.pid],
+    });
+  if (want('P1') || want('P3') || want('P7') || (ctx.ab || []).length)
+    targets.push({
+      key: 'emb',
+      label: 'OnAir embedded',
+      url: `${ctx.emb.url}/api/v1/streams/${ctx.embStream.id}`,
+      pids: [ctx.emb.proc.pid],
+    });
+  if (want('P3'))
+    targets.push({
+      key: 'off',
+      label: 'OnAir embedded, metrics off',
+      url: `${ctx.off.url}/api/v1/streams/${ctx.offStream.id}`,
+      pids: [ctx.off.proc.pid],
+    });
+  if (want('P7'))
+    targets.push({
+      key: 'emr',
+      label: 'OnAir embedded + Redis throttler',
+      url: `${ctx.emr.url}/api/v1/streams/${ctx.emrStream.id}`,
+      pids: [ctx.emr.proc.pid],
+    });
+  for (const ab of ctx.ab || [])
+    targets.push({
+      key: ab.key,
+      label: `OnAir embedded + ${ab.name}`,
+      url: `${ab.inst.url}/api/v1/streams/${ab.stream.id}`,
+      pids: [ab.inst.proc.pid],
+      abRow: ab.row,
+    });
+  if (want('P1'))
+    targets.push({
+      key: 'clu',
+      label: 'OnAir clustered',
+      url: `${ctx.clu.url}/api/v1/streams/${ctx.cluStream.id}`,
+      pids: [ctx.clu.proc.pid],
+    });
 
   log(`throughput: warming up ${targets.map((t) => t.label).join(', ')}`);
   for (const t of targets) {
-    const r = await load({ url: t.url, connections: C.httpConnections, durationSec: Math.max(1, C.warm) });
-    if (r.ok === 0) throw new Error(`${t.label}: warm-up got no 2xx answer (status codes ${JSON.stringify(r.statusCodes)}, errors ${r.errors})`);
+    const r = await load({
+      url: t.url,
+      connections: C.httpConnections,
+      durationSec: Math.max(1, C.warm),
+    });
+    if (r.ok === 0)
+      throw new Error(
+        `${t.label}: warm-up got no 2xx answer (status codes ${JSON.stringify(r.statusCodes)}, errors ${r.errors})`,
+      );
   }
   const rps = Object.fromEntries(targets.map((t) => [t.key, []]));
   for (let run = 0; run < C.runs; run++) {
     for (const t of rotate(targets, run)) {
-      const r = await load({ url: t.url, connections: C.httpConnections, durationSec: C.sec, serverPids: t.pids });
+      const r = await load({
+        url: t.url,
+        connections: C.httpConnections,
+        durationSec: C.sec,
+        serverPids: t.pids,
+      });
       recordDetail('throughput', t.label, run + 1, r);
-      if (r.non2xx || r.errors || r.timeouts) note(t.key === 'fastify' || t.key === 'emb' ? 'P1a' : t.key === 'clu' ? 'P1c' : t.key === 'off' ? 'P3a' : 'P7a', `${t.label} run ${run + 1}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`);
+      if (r.non2xx || r.errors || r.timeouts)
+        note(
+          t.key === 'fastify' || t.key === 'emb'
+            ? 'P1a'
+            : t.key === 'clu'
+              ? 'P1c'
+              : t.key === 'off'
+                ? 'P3a'
+                : 'P7a',
+          `${t.label} run ${run + 1}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`,
+        );
       rps[t.key].push(r.rps);
-      log(`  ${t.label.padEnd(34)} run ${run + 1}: ${fmtNum(r.rps)} req/s  p99 ${fmtNum(r.latency.p99, 1)} ms  gen CPU ${Math.round(r.generatorCpu * 100)}%  server CPU ${r.serverCpu === null ? '?' : Math.round(r.serverCpu * 100) + '%'}`);
+      log(
+        `  ${t.label.padEnd(34)} run ${run + 1}: ${fmtNum(r.rps)} req/s  p99 ${fmtNum(r.latency.p99, 1)} ms  gen CPU ${Math.round(r.generatorCpu * 100)}%  server CPU ${r.serverCpu === null ? '?' : Math.round(r.serverCpu * 100) + '%'}`,
+      );
       if (r.generatorCpu > 0.9) ctx.generatorBound.add(t.label);
     }
   }
@@ -259,7 +577,10 @@ async function throughputGroup(ctx) {
     if (rps.nest) {
       row('P1e').subject = { runs: rps.nest };
       row('P1e').peer = { runs: rps.fastify };
-      note('P1e', 'NestJS 11 + @nestjs/platform-fastify with one controller and nothing else (peers/bare-nest.js): the framework floor under OnAir');
+      note(
+        'P1e',
+        'NestJS 11 + @nestjs/platform-fastify with one controller and nothing else (peers/bare-nest.js): the framework floor under OnAir',
+      );
     }
   }
   if (want('P3')) {
@@ -275,25 +596,50 @@ async function throughputGroup(ctx) {
     row(t.abRow).peer = { runs: rps.emb };
   }
   if (ctx.generatorBound.size) {
-    for (const id of ['P1a', 'P1c', 'P3a', 'P7a']) note(id, `load generator above 90 % of its CPU for: ${[...ctx.generatorBound].join(', ')} — that target's number is a floor, not its ceiling`);
+    for (const id of ['P1a', 'P1c', 'P3a', 'P7a'])
+      note(
+        id,
+        `load generator above 90 % of its CPU for: ${[...ctx.generatorBound].join(', ')} — that target's number is a floor, not its ceiling`,
+      );
   }
 
   // Latency at half of the measured maximum, with smooth pacing (see lib/http-load.js).
   const latencyTargets = [];
-  if (want('P1')) latencyTargets.push({ id: 'P1b', t: targets.find((x) => x.key === 'emb') }, { id: 'P1d', t: targets.find((x) => x.key === 'clu') });
+  if (want('P1'))
+    latencyTargets.push(
+      { id: 'P1b', t: targets.find((x) => x.key === 'emb') },
+      { id: 'P1d', t: targets.find((x) => x.key === 'clu') },
+    );
   for (const { id, t } of latencyTargets) {
     const rate = 0.5 * median(rps[t.key]);
     const p99s = [];
     for (let run = 0; run < C.runs; run++) {
-      const r = await load({ url: t.url, connections: C.httpConnections, durationSec: C.sec, rate, pacing: ARGS.stockRate ? 'stock' : 'smooth', recordLatency: true, serverPids: t.pids });
+      const r = await load({
+        url: t.url,
+        connections: C.httpConnections,
+        durationSec: C.sec,
+        rate,
+        pacing: ARGS.stockRate ? 'stock' : 'smooth',
+        recordLatency: true,
+        serverPids: t.pids,
+      });
       recordDetail('p99 at 50%', t.label, run + 1, r);
       p99s.push(r.latency.p99);
-      log(`  ${t.label.padEnd(34)} @${fmtNum(rate)} req/s run ${run + 1}: achieved ${fmtNum(r.rps)} req/s  p50 ${fmtNum(r.latency.p50, 2)} ms  p99 ${fmtNum(r.latency.p99, 2)} ms`);
+      log(
+        `  ${t.label.padEnd(34)} @${fmtNum(rate)} req/s run ${run + 1}: achieved ${fmtNum(r.rps)} req/s  p50 ${fmtNum(r.latency.p50, 2)} ms  p99 ${fmtNum(r.latency.p99, 2)} ms`,
+      );
       if (r.non2xx || r.errors) note(id, `run ${run + 1}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-      if (r.rps < 0.9 * rate) note(id, `run ${run + 1}: only ${fmtNum(r.rps)} of ${fmtNum(rate)} req/s achieved — the server could not keep the pace (latency then includes queueing)`);
+      if (r.rps < 0.9 * rate)
+        note(
+          id,
+          `run ${run + 1}: only ${fmtNum(r.rps)} of ${fmtNum(rate)} req/s achieved — the server could not keep the pace (latency then includes queueing)`,
+        );
     }
     row(id).subject = { runs: p99s };
-    note(id, `rate ${fmtNum(rate)} req/s = 50% of the median max; ${ARGS.stockRate ? "autocannon's stock overallRate pacing" : 'smooth pacing'}`);
+    note(
+      id,
+      `rate ${fmtNum(rate)} req/s = 50% of the median max; ${ARGS.stockRate ? "autocannon's stock overallRate pacing" : 'smooth pacing'}`,
+    );
   }
 
   if (want('P3')) {
@@ -303,28 +649,57 @@ async function throughputGroup(ctx) {
     const p99s = [];
     for (let run = 0; run < C.runs; run++) {
       const scraper = startScraper(`${ctx.emb.url}/metrics`, C.scrapeEveryMs, C.sec * 1000);
-      const r = await load({ url: t.url, connections: C.httpConnections, durationSec: C.sec, rate, pacing: ARGS.stockRate ? 'stock' : 'smooth', serverPids: t.pids });
+      const r = await load({
+        url: t.url,
+        connections: C.httpConnections,
+        durationSec: C.sec,
+        rate,
+        pacing: ARGS.stockRate ? 'stock' : 'smooth',
+        serverPids: t.pids,
+      });
       const scrapes = await scraper;
       const bad = scrapes.filter((s) => s.status !== 200);
-      if (bad.length) note('P3b', `run ${run + 1}: ${bad.length} scrapes failed (${bad[0].status} ${bad[0].error || ''})`);
+      if (bad.length)
+        note(
+          'P3b',
+          `run ${run + 1}: ${bad.length} scrapes failed (${bad[0].status} ${bad[0].error || ''})`,
+        );
       const p99 = percentile(
         scrapes.filter((s) => s.status === 200).map((s) => s.ms),
         99,
       );
       p99s.push(p99);
-      recordDetail('/metrics under load', `OnAir embedded @${fmtNum(rate)} req/s`, run + 1, r, { p99: p99, p50: percentile(scrapes.map((s) => s.ms), 50) });
-      log(`  /metrics while loaded run ${run + 1}: ${scrapes.length} scrapes, p99 ${fmtNum(p99, 2)} ms, body ${fmtNum(scrapes[0] && scrapes[0].bytes)} B`);
+      recordDetail('/metrics under load', `OnAir embedded @${fmtNum(rate)} req/s`, run + 1, r, {
+        p99: p99,
+        p50: percentile(
+          scrapes.map((s) => s.ms),
+          50,
+        ),
+      });
+      log(
+        `  /metrics while loaded run ${run + 1}: ${scrapes.length} scrapes, p99 ${fmtNum(p99, 2)} ms, body ${fmtNum(scrapes[0] && scrapes[0].bytes)} B`,
+      );
     }
     row('P3b').subject = { runs: p99s };
-    note('P3b', `scraped every ${C.scrapeEveryMs} ms from a separate process while GET /streams/:id ran at 50% of max; p99 per run over its scrapes`);
-    note('P3a', 'metrics off = the same build with bench/lib/metrics-off.js preloaded (every prom-client recording call a no-op, default process metrics not installed); there is no METRICS_ENABLED switch in the app');
+    note(
+      'P3b',
+      `scraped every ${C.scrapeEveryMs} ms from a separate process while GET /streams/:id ran at 50% of max; p99 per run over its scrapes`,
+    );
+    note(
+      'P3a',
+      'metrics off = the same build with bench/lib/metrics-off.js preloaded (every prom-client recording call a no-op, default process metrics not installed); there is no METRICS_ENABLED switch in the app',
+    );
   }
 }
 
 function startScraper(url, everyMs, durationMs) {
   const { spawn } = require('node:child_process');
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(__dirname, 'lib', 'scraper.js'), url, String(everyMs), String(durationMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(
+      process.execPath,
+      [path.join(__dirname, 'lib', 'scraper.js'), url, String(everyMs), String(durationMs)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('exit', (code) => {
@@ -346,26 +721,71 @@ async function hooksScenario(ctx) {
   for (let i = 0; i < C.hookConnections; i++) {
     const s = await inst.api.stream(owner.token, `hook bench ${i}`);
     const q = new URL(s.playback.hls).searchParams;
-    streams.push({ id: s.id, key: s.streamKey, exp: q.get('exp'), sig: q.get('sig'), cid: String(1000 + i) });
+    streams.push({
+      id: s.id,
+      key: s.streamKey,
+      exp: q.get('exp'),
+      sig: q.get('sig'),
+      cid: String(1000 + i),
+    });
   }
   const form = (o) => new URLSearchParams(o).toString();
   const bodies = (s) => ({
-    publish: form({ call: 'publish', app: 'live', name: s.id, key: s.key, clientid: s.cid, addr: '127.0.0.1', tcurl: 'rtmp://127.0.0.1:1935/live', type: 'live' }),
-    play: form({ call: 'play', app: 'live', name: s.id, exp: s.exp, sig: s.sig, clientid: `9${s.cid}`, addr: '127.0.0.1', tcurl: 'rtmp://127.0.0.1:1935/live' }),
-    playDone: form({ call: 'play_done', app: 'live', name: s.id, exp: s.exp, sig: s.sig, clientid: `9${s.cid}`, addr: '127.0.0.1' }),
-    publishDone: form({ call: 'publish_done', app: 'live', name: s.id, clientid: s.cid, addr: '127.0.0.1' }),
+    publish: form({
+      call: 'publish',
+      app: 'live',
+      name: s.id,
+      key: s.key,
+      clientid: s.cid,
+      addr: '127.0.0.1',
+      tcurl: 'rtmp://127.0.0.1:1935/live',
+      type: 'live',
+    }),
+    play: form({
+      call: 'play',
+      app: 'live',
+      name: s.id,
+      exp: s.exp,
+      sig: s.sig,
+      clientid: `9${s.cid}`,
+      addr: '127.0.0.1',
+      tcurl: 'rtmp://127.0.0.1:1935/live',
+    }),
+    playDone: form({
+      call: 'play_done',
+      app: 'live',
+      name: s.id,
+      exp: s.exp,
+      sig: s.sig,
+      clientid: `9${s.cid}`,
+      addr: '127.0.0.1',
+    }),
+    publishDone: form({
+      call: 'publish_done',
+      app: 'live',
+      name: s.id,
+      clientid: s.cid,
+      addr: '127.0.0.1',
+    }),
   });
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   // Sanity: one full cycle by hand, so a broken hook fails loudly here rather than as "errors".
   {
     const b = bodies(streams[0]);
-    for (const [name, body] of [['publish', b.publish], ['play', b.play], ['play_done', b.playDone], ['publish_done', b.publishDone]]) {
+    for (const [name, body] of [
+      ['publish', b.publish],
+      ['play', b.play],
+      ['play_done', b.playDone],
+      ['publish_done', b.publishDone],
+    ]) {
       const r = await inst.api.call('POST', hookUrl, { headers, form: body });
-      if (r.status < 200 || r.status > 299) throw new Error(`hook ${name} answered ${r.status}: ${r.text.slice(0, 200)}`);
+      if (r.status < 200 || r.status > 299)
+        throw new Error(`hook ${name} answered ${r.status}: ${r.text.slice(0, 200)}`);
     }
   }
   const reset = async () => {
-    for (const s of streams) await inst.api.call('POST', hookUrl, { headers, form: bodies(s).publishDone });
+    for (const s of streams)
+      await inst.api.call('POST', hookUrl, { headers, form: bodies(s).publishDone });
   };
   const setupClient = (client, i) => {
     const b = bodies(streams[i % streams.length]);
@@ -376,7 +796,15 @@ async function hooksScenario(ctx) {
       { method: 'POST', path: hookUrl, headers, body: b.publishDone },
     ]);
   };
-  const opts = { url: inst.url, connections: C.hookConnections, rate: C.hookRate, pacing: ARGS.stockRate ? 'stock' : 'smooth', setupClient, recordLatency: true, serverPids: [inst.proc.pid] };
+  const opts = {
+    url: inst.url,
+    connections: C.hookConnections,
+    rate: C.hookRate,
+    pacing: ARGS.stockRate ? 'stock' : 'smooth',
+    setupClient,
+    recordLatency: true,
+    serverPids: [inst.proc.pid],
+  };
   log(`P2: warm-up at ${C.hookRate} req/s`);
   await load({ ...opts, durationSec: C.warm });
   await reset();
@@ -391,28 +819,58 @@ async function hooksScenario(ctx) {
     const e = r.non2xx + r.errors + r.timeouts;
     errs.push(e);
     total += r.total;
-    if (r.rps < 0.9 * C.hookRate) note('P2a', `run ${run + 1}: only ${fmtNum(r.rps)} of ${C.hookRate} req/s achieved — the hooks could not keep the pace`);
-    if (e) note('P2b', `run ${run + 1}: status codes ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
-    log(`  hooks run ${run + 1}: ${fmtNum(r.rps)} req/s  p50 ${fmtNum(r.latency.p50, 2)} ms  p99 ${fmtNum(r.latency.p99, 2)} ms  errors ${e}`);
+    if (r.rps < 0.9 * C.hookRate)
+      note(
+        'P2a',
+        `run ${run + 1}: only ${fmtNum(r.rps)} of ${C.hookRate} req/s achieved — the hooks could not keep the pace`,
+      );
+    if (e)
+      note(
+        'P2b',
+        `run ${run + 1}: status codes ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`,
+      );
+    log(
+      `  hooks run ${run + 1}: ${fmtNum(r.rps)} req/s  p50 ${fmtNum(r.latency.p50, 2)} ms  p99 ${fmtNum(r.latency.p99, 2)} ms  errors ${e}`,
+    );
   }
   row('P2a').subject = { runs: p99s };
   row('P2b').subject = { runs: errs };
   row('P2b').ratioText = `${errs.reduce((a, b) => a + b, 0)} in ${fmtNum(total)} calls`;
-  note('P2a', `${C.hookConnections} connections, each cycling publish → play → play_done → publish_done on its own stream; ${total} hook calls in total`);
+  note(
+    'P2a',
+    `${C.hookConnections} connections, each cycling publish → play → play_done → publish_done on its own stream; ${total} hook calls in total`,
+  );
 }
 
 /** P7b: 1,000 concurrent requests against an instance whose limit is C.burstLimit, Redis store. */
 async function burstScenario(ctx) {
-  const inst = await startOnAir({ name: 'burst', tmpRoot: TMP, cpu: PIN.server, variant: { redisPrefix: `${ctx.redisPrefix}burst:`, env: { THROTTLE_LIMIT: String(C.burstLimit), THROTTLE_TTL_SEC: '300' } } });
+  const inst = await startOnAir({
+    name: 'burst',
+    tmpRoot: TMP,
+    cpu: PIN.server,
+    variant: {
+      redisPrefix: `${ctx.redisPrefix}burst:`,
+      env: { THROTTLE_LIMIT: String(C.burstLimit), THROTTLE_TTL_SEC: '300' },
+    },
+  });
   try {
-    const r = await load({ url: `${inst.url}/api/v1/streams?limit=1`, connections: 100, amount: C.burst, timeoutSec: 30 });
+    const r = await load({
+      url: `${inst.url}/api/v1/streams?limit=1`,
+      connections: 100,
+      amount: C.burst,
+      timeoutSec: 30,
+    });
     const allowed = Object.entries(r.statusCodes)
       .filter(([code]) => code !== '429')
       .reduce((a, [, n]) => a + n, 0);
     const limited = r.statusCodes['429'] || 0;
     row('P7b').subject = { runs: [allowed] };
-    note('P7b', `${C.burst} requests on 100 connections against THROTTLE_LIMIT=${C.burstLimit}: ${allowed} answered (${JSON.stringify(r.statusCodes)}), ${limited} × 429, ${r.errors} errors`);
-    if (allowed + limited + r.errors !== C.burst) note('P7b', `only ${allowed + limited} of ${C.burst} requests were answered`);
+    note(
+      'P7b',
+      `${C.burst} requests on 100 connections against THROTTLE_LIMIT=${C.burstLimit}: ${allowed} answered (${JSON.stringify(r.statusCodes)}), ${limited} × 429, ${r.errors} errors`,
+    );
+    if (allowed + limited + r.errors !== C.burst)
+      note('P7b', `only ${allowed + limited} of ${C.burst} requests were answered`);
     log(`  burst: ${allowed} allowed, ${limited} limited (limit ${C.burstLimit})`);
   } finally {
     await stopInstance(inst);
@@ -428,14 +886,21 @@ async function rangeScenario(ctx) {
   const tUp = Date.now();
   const video = await ctx.emb.api.uploadVideo(user.token, src);
   const upMs = Date.now() - tUp;
-  note('P6', `upload of ${C.fileBytes / MiB} MiB took ${(upMs / 1000).toFixed(1)} s (${fmtNum(C.fileBytes / MiB / (upMs / 1000))} MiB/s)`);
+  note(
+    'P6',
+    `upload of ${C.fileBytes / MiB} MiB took ${(upMs / 1000).toFixed(1)} s (${fmtNum(C.fileBytes / MiB / (upMs / 1000))} MiB/s)`,
+  );
   const stored = findStoredCopy(path.join(ctx.emb.dir, 'data'), C.fileBytes);
-  if (!stored) note('P6', 'could not find the stored copy under DATA_DIR: nginx serves the source file instead');
+  if (!stored)
+    note(
+      'P6',
+      'could not find the stored copy under DATA_DIR: nginx serves the source file instead',
+    );
   fs.rmSync(src, { force: stored !== null });
   const served = stored || src;
   const chunks = Math.floor(C.fileBytes / MiB);
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % chunks);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % chunks;
   const nextRange = () => {
     const a = rnd() * MiB;
     return `bytes=${a}-${a + MiB - 1}`;
@@ -443,9 +908,12 @@ async function rangeScenario(ctx) {
   const onairUrl = `${ctx.emb.url}/api/v1/videos/${video.id}/content`;
   const probe = await fetch(onairUrl, { headers: { range: 'bytes=0-1023' } });
   await probe.arrayBuffer();
-  if (probe.status !== 206) throw new Error(`OnAir Range GET answered ${probe.status}, expected 206`);
+  if (probe.status !== 206)
+    throw new Error(`OnAir Range GET answered ${probe.status}, expected 206`);
 
-  const targets = [{ key: 'onair', label: 'OnAir embedded', url: onairUrl, pids: [ctx.emb.proc.pid] }];
+  const targets = [
+    { key: 'onair', label: 'OnAir embedded', url: onairUrl, pids: [ctx.emb.proc.pid] },
+  ];
   const ngBin = findNginx();
   let nginx = null;
   if (ngBin) {
@@ -454,28 +922,63 @@ async function rangeScenario(ctx) {
     const pr = await fetch(nginx.fileUrl, { headers: { range: 'bytes=0-1023' } });
     await pr.arrayBuffer();
     if (pr.status !== 206) throw new Error(`nginx Range GET answered ${pr.status}, expected 206`);
-    targets.push({ key: 'nginx', label: 'nginx static', url: nginx.fileUrl, pids: [nginx.proc.pid] });
+    targets.push({
+      key: 'nginx',
+      label: 'nginx static',
+      url: nginx.fileUrl,
+      pids: [nginx.proc.pid],
+    });
   } else {
     // The peer is optional by design ("when nginx is present"): the row is reported, not failed.
     row('P6').peerOptional = true;
-    note('P6', 'nginx not found (install the nginx package): no peer, no ratio — OnAir alone is reported');
+    note(
+      'P6',
+      'nginx not found (install the nginx package): no peer, no ratio — OnAir alone is reported',
+    );
   }
-  for (const t of targets) await rangeLoad({ url: t.url, connections: C.rangeConnections, durationSec: Math.max(C.warm, 1), nextRange, expectBytes: MiB });
+  for (const t of targets)
+    await rangeLoad({
+      url: t.url,
+      connections: C.rangeConnections,
+      durationSec: Math.max(C.warm, 1),
+      nextRange,
+      expectBytes: MiB,
+    });
   const mibs = { onair: [], nginx: [] };
   for (let run = 0; run < C.runs; run++) {
     for (const t of rotate(targets, run)) {
-      const r = await rangeLoad({ url: t.url, connections: C.rangeConnections, durationSec: C.sec, nextRange, expectBytes: MiB, serverPids: t.pids });
+      const r = await rangeLoad({
+        url: t.url,
+        connections: C.rangeConnections,
+        durationSec: C.sec,
+        nextRange,
+        expectBytes: MiB,
+        serverPids: t.pids,
+      });
       const v = r.bytesPerSec / MiB;
       mibs[t.key].push(v);
       recordDetail('P6 Range 1 MiB', t.label, run + 1, r);
-      if (r.non2xx || r.errors || r.wrongSize) note('P6', `${t.label} run ${run + 1}: status codes ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.wrongSize} bodies not 1 MiB`);
-      if (r.generatorCpu > 0.9) note('P6', `${t.label} run ${run + 1}: load generator at ${Math.round(r.generatorCpu * 100)} % CPU — a floor for that target`);
-      log(`  ${t.label.padEnd(16)} run ${run + 1}: ${fmtNum(v)} MiB/s (${fmtNum(r.rps)} req/s)  p99 ${fmtNum(r.latency.p99, 1)} ms  gen CPU ${Math.round(r.generatorCpu * 100)}%  server CPU ${r.serverCpu === null ? '?' : Math.round(r.serverCpu * 100) + '%'}`);
+      if (r.non2xx || r.errors || r.wrongSize)
+        note(
+          'P6',
+          `${t.label} run ${run + 1}: status codes ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.wrongSize} bodies not 1 MiB`,
+        );
+      if (r.generatorCpu > 0.9)
+        note(
+          'P6',
+          `${t.label} run ${run + 1}: load generator at ${Math.round(r.generatorCpu * 100)} % CPU — a floor for that target`,
+        );
+      log(
+        `  ${t.label.padEnd(16)} run ${run + 1}: ${fmtNum(v)} MiB/s (${fmtNum(r.rps)} req/s)  p99 ${fmtNum(r.latency.p99, 1)} ms  gen CPU ${Math.round(r.generatorCpu * 100)}%  server CPU ${r.serverCpu === null ? '?' : Math.round(r.serverCpu * 100) + '%'}`,
+      );
     }
   }
   row('P6').subject = { runs: mibs.onair };
   if (nginx) row('P6').peer = { runs: mibs.nginx };
-  note('P6', `load from Node's http client (autocannon's JavaScript parser caps near 50 MiB/s on one core); ${C.rangeConnections} keep-alive connections, Range: bytes=a-(a+1MiB-1) at random 1 MiB-aligned offsets of a ${C.fileBytes / MiB} MiB file (page-cached after warm-up); nginx: sendfile on, access_log off`);
+  note(
+    'P6',
+    `load from Node's http client (autocannon's JavaScript parser caps near 50 MiB/s on one core); ${C.rangeConnections} keep-alive connections, Range: bytes=a-(a+1MiB-1) at random 1 MiB-aligned offsets of a ${C.fileBytes / MiB} MiB file (page-cached after warm-up); nginx: sendfile on, access_log off`,
+  );
   if (nginx) await nginx.proc.stop();
 }
 
@@ -485,15 +988,42 @@ async function broadcastScenario(ctx) {
   const room = await ctx.emb.api.room(host.token, 'Broadcast bench');
   const tokens = ctx.memberTokens;
   const targets = [
-    { key: 'onair', label: 'OnAir embedded', url: `${ctx.emb.url}/chat`, roomId: room.id, senderTokens: tokens },
-    { key: 'bare', label: 'bare Socket.IO', url: `${ctx.bare.url}/chat`, roomId: 'bench-room', senderTokens: [] },
+    {
+      key: 'onair',
+      label: 'OnAir embedded',
+      url: `${ctx.emb.url}/chat`,
+      roomId: room.id,
+      senderTokens: tokens,
+    },
+    {
+      key: 'bare',
+      label: 'bare Socket.IO',
+      url: `${ctx.bare.url}/chat`,
+      roomId: 'bench-room',
+      senderTokens: [],
+    },
   ];
   for (const t of targets) {
     t.pool = WorkerPool.forClients(C.members);
     ctx.pools.push(t.pool);
-    const c = await t.pool.connect({ url: t.url, tokens: t.key === 'onair' ? tokens : [], rooms: [t.roomId], count: C.members, concurrency: 100, light: true });
-    if (c.failed) throw new Error(`${t.label}: ${c.failed} of ${C.members} members failed to connect/join: ${JSON.stringify(c.errors)}`);
-    t.sender = await connectSenders({ url: t.url, tokens: t.senderTokens, roomId: t.roomId, count: C.senders });
+    const c = await t.pool.connect({
+      url: t.url,
+      tokens: t.key === 'onair' ? tokens : [],
+      rooms: [t.roomId],
+      count: C.members,
+      concurrency: 100,
+      light: true,
+    });
+    if (c.failed)
+      throw new Error(
+        `${t.label}: ${c.failed} of ${C.members} members failed to connect/join: ${JSON.stringify(c.errors)}`,
+      );
+    t.sender = await connectSenders({
+      url: t.url,
+      tokens: t.senderTokens,
+      roomId: t.roomId,
+      count: C.senders,
+    });
     log(`P5: ${t.label}: ${c.connected} members joined in ${(c.ms / 1000).toFixed(1)} s`);
   }
   const drain = async (t, expected) => {
@@ -520,7 +1050,10 @@ async function broadcastScenario(ctx) {
     // Deliveries per second are counted over the sending window itself (a snapshot at its end):
     // the backlog a saturated server builds up drains afterwards and is not part of the rate.
     const atEnd = sleep(durationMs).then(() => t.pool.stats());
-    const sent = kind === 'paced' ? await t.sender.paced(10, durationMs) : await t.sender.flood(C.senderRate, C.senderWindow, durationMs);
+    const sent =
+      kind === 'paced'
+        ? await t.sender.paced(10, durationMs)
+        : await t.sender.flood(C.senderRate, C.senderWindow, durationMs);
     const end = await atEnd;
     const ok = sent.sent - sent.refused;
     const s = await drain(t, ok * C.members);
@@ -548,12 +1081,37 @@ async function broadcastScenario(ctx) {
       const f = await measure(t, 'flood', C.p5Sec * 1000);
       res[t.key].paced.push(p);
       res[t.key].flood.push(f);
-      for (const [kind, m] of [['10 msg/s', p], ['flood', f]]) {
-        details.push({ scenario: `P5 ${kind}`, target: t.label, run: run + 1, rps: m.deliveriesPerSec, p50: m.p50, p99: m.p99, errors: m.sent.refused, non2xx: m.expected - m.delivered, generatorCpu: m.generatorCpu, serverCpu: m.serverCpu, pacing: `${m.sent.sent} sent, ${m.delivered}/${m.expected} delivered` });
-        if (m.sent.refused) note(kind === 'flood' ? 'P5b' : 'P5a', `${t.label} run ${run + 1}: ${m.sent.refused} sends refused ${JSON.stringify(m.sent.errors)}`);
-        if (m.delivered < m.expected) note(kind === 'flood' ? 'P5b' : 'P5a', `${t.label} run ${run + 1}: ${m.expected - m.delivered} of ${m.expected} deliveries missing`);
+      for (const [kind, m] of [
+        ['10 msg/s', p],
+        ['flood', f],
+      ]) {
+        details.push({
+          scenario: `P5 ${kind}`,
+          target: t.label,
+          run: run + 1,
+          rps: m.deliveriesPerSec,
+          p50: m.p50,
+          p99: m.p99,
+          errors: m.sent.refused,
+          non2xx: m.expected - m.delivered,
+          generatorCpu: m.generatorCpu,
+          serverCpu: m.serverCpu,
+          pacing: `${m.sent.sent} sent, ${m.delivered}/${m.expected} delivered`,
+        });
+        if (m.sent.refused)
+          note(
+            kind === 'flood' ? 'P5b' : 'P5a',
+            `${t.label} run ${run + 1}: ${m.sent.refused} sends refused ${JSON.stringify(m.sent.errors)}`,
+          );
+        if (m.delivered < m.expected)
+          note(
+            kind === 'flood' ? 'P5b' : 'P5a',
+            `${t.label} run ${run + 1}: ${m.expected - m.delivered} of ${m.expected} deliveries missing`,
+          );
       }
-      log(`  ${t.label.padEnd(16)} run ${run + 1}: 10 msg/s p99 ${fmtNum(p.p99, 1)} ms | flood ${fmtNum(f.sent.sent)} msgs → ${fmtNum(f.deliveriesPerSec)} deliveries/s, p99 ${fmtNum(f.p99, 1)} ms, generator CPU ${Math.round(f.generatorCpu * 100)}%`);
+      log(
+        `  ${t.label.padEnd(16)} run ${run + 1}: 10 msg/s p99 ${fmtNum(p.p99, 1)} ms | flood ${fmtNum(f.sent.sent)} msgs → ${fmtNum(f.deliveriesPerSec)} deliveries/s, p99 ${fmtNum(f.p99, 1)} ms, generator CPU ${Math.round(f.generatorCpu * 100)}%`,
+      );
     }
   }
   row('P5a').subject = { runs: res.onair.paced.map((m) => m.p99) };
@@ -562,10 +1120,23 @@ async function broadcastScenario(ctx) {
   row('P5b').peer = { runs: res.bare.flood.map((m) => m.deliveriesPerSec) };
   row('P5c').subject = { runs: res.onair.flood.map((m) => m.p99) };
   row('P5c').peer = { runs: res.bare.flood.map((m) => m.p99) };
-  note('P5a', `${C.members} members (receive-only Engine.IO/Socket.IO protocol over ws, see lib/socket-worker.js; in ${targets[0].pool.workers.length} worker process) + ${C.senders} socket.io-client senders also in the room; 10 msg/s in total, round-robin over the senders, for ${C.p5Sec} s`);
-  note('P5b', `offered load: ${C.senders} senders × ${C.senderRate} msg/s (OnAir allows 10 events/s per connection), at most ${C.senderWindow} unacknowledged each, for ${C.p5Sec} s; deliveries counted at the ${C.members} members during the sending window ÷ its length (the backlog drains afterwards; its latency is in P5c)`);
-  const genMax = Math.max(...res.onair.flood.map((m) => m.generatorCpu), ...res.bare.flood.map((m) => m.generatorCpu));
-  if (genMax > 0.85) note('P5b', `the receiving clients used up to ${Math.round(genMax * 100)} % of their CPU: the ratio may be compressed towards 1 (client-bound)`);
+  note(
+    'P5a',
+    `${C.members} members (receive-only Engine.IO/Socket.IO protocol over ws, see lib/socket-worker.js; in ${targets[0].pool.workers.length} worker process) + ${C.senders} socket.io-client senders also in the room; 10 msg/s in total, round-robin over the senders, for ${C.p5Sec} s`,
+  );
+  note(
+    'P5b',
+    `offered load: ${C.senders} senders × ${C.senderRate} msg/s (OnAir allows 10 events/s per connection), at most ${C.senderWindow} unacknowledged each, for ${C.p5Sec} s; deliveries counted at the ${C.members} members during the sending window ÷ its length (the backlog drains afterwards; its latency is in P5c)`,
+  );
+  const genMax = Math.max(
+    ...res.onair.flood.map((m) => m.generatorCpu),
+    ...res.bare.flood.map((m) => m.generatorCpu),
+  );
+  if (genMax > 0.85)
+    note(
+      'P5b',
+      `the receiving clients used up to ${Math.round(genMax * 100)} % of their CPU: the ratio may be compressed towards 1 (client-bound)`,
+    );
   for (const t of targets) {
     t.sender.close();
     await t.pool.disconnect();
@@ -578,14 +1149,32 @@ async function idleSocketsScenario(ctx) {
   let n = C.sockets;
   if (limit && n > limit - 300) {
     n = limit - 300;
-    note('P4a', `N capped to ${n}: the open-files limit here is ${limit} (hard) and the server needs a few descriptors of its own`);
+    note(
+      'P4a',
+      `N capped to ${n}: the open-files limit here is ${limit} (hard) and the server needs a few descriptors of its own`,
+    );
   }
   const host = await ctx.emb.api.user('p4host');
   const rooms = [];
-  for (let i = 0; i < C.rooms; i++) rooms.push((await ctx.emb.api.room(host.token, `Idle bench ${i}`)).id);
+  for (let i = 0; i < C.rooms; i++)
+    rooms.push((await ctx.emb.api.room(host.token, `Idle bench ${i}`)).id);
   const targets = [
-    { key: 'onair', label: 'OnAir embedded', inst: ctx.emb, url: `${ctx.emb.url}/chat`, tokens: ctx.memberTokens, rooms },
-    { key: 'bare', label: 'bare Socket.IO', inst: ctx.bare, url: `${ctx.bare.url}/chat`, tokens: [], rooms: rooms.map((_, i) => `idle-${i}`) },
+    {
+      key: 'onair',
+      label: 'OnAir embedded',
+      inst: ctx.emb,
+      url: `${ctx.emb.url}/chat`,
+      tokens: ctx.memberTokens,
+      rooms,
+    },
+    {
+      key: 'bare',
+      label: 'bare Socket.IO',
+      inst: ctx.bare,
+      url: `${ctx.bare.url}/chat`,
+      tokens: [],
+      rooms: rooms.map((_, i) => `idle-${i}`),
+    },
   ];
   const pool = WorkerPool.forClients(n);
   ctx.pools.push(pool);
@@ -596,7 +1185,11 @@ async function idleSocketsScenario(ctx) {
         if (c === null) return 'unknown';
         return c <= expected ? 'ok' : null;
       },
-      { timeoutMs: 60000, intervalMs: 250, message: `${t.label}: sockets still open after disconnect` },
+      {
+        timeoutMs: 60000,
+        intervalMs: 250,
+        message: `${t.label}: sockets still open after disconnect`,
+      },
     );
     if (got === 'unknown') await sleep(3000);
   };
@@ -604,21 +1197,46 @@ async function idleSocketsScenario(ctx) {
   for (const t of targets) {
     // Warm-up: the first connections compile and allocate lazily-built structures once.
     const warmN = Math.min(200, n);
-    const w = await pool.connect({ url: t.url, tokens: t.tokens, rooms: t.rooms, count: warmN, concurrency: 100 });
-    if (w.failed) throw new Error(`${t.label}: ${w.failed} of ${warmN} warm-up sockets failed: ${JSON.stringify(w.errors)}`);
+    const w = await pool.connect({
+      url: t.url,
+      tokens: t.tokens,
+      rooms: t.rooms,
+      count: warmN,
+      concurrency: 100,
+    });
+    if (w.failed)
+      throw new Error(
+        `${t.label}: ${w.failed} of ${warmN} warm-up sockets failed: ${JSON.stringify(w.errors)}`,
+      );
     await pool.disconnect();
     const base0 = (await wsConnectionsOf(t.inst.url)) ?? 0;
     await settle(t, 0);
     await sleep(500);
     t.baseline = await t.inst.heap();
     t.baseRss = procRss(t.inst.proc.pid);
-    log(`P4: ${t.label} baseline heap ${fmtNum(t.baseline.heapUsed / MiB, 1)} MiB (${base0} sockets open before settle)`);
+    log(
+      `P4: ${t.label} baseline heap ${fmtNum(t.baseline.heapUsed / MiB, 1)} MiB (${base0} sockets open before settle)`,
+    );
   }
   for (let run = 0; run < C.runs; run++) {
     for (const t of rotate(targets, run)) {
-      const c = await pool.connect({ url: t.url, tokens: t.tokens, rooms: t.rooms, count: n, concurrency: 200, timeoutMs: 60000 });
-      if (c.failed) note('P4a', `${t.label} run ${run + 1}: ${c.failed} of ${n} sockets failed ${JSON.stringify(c.errors)}`);
-      if (c.connected === 0) throw new Error(`${t.label}: no socket could connect and join: ${JSON.stringify(c.errors)}`);
+      const c = await pool.connect({
+        url: t.url,
+        tokens: t.tokens,
+        rooms: t.rooms,
+        count: n,
+        concurrency: 200,
+        timeoutMs: 60000,
+      });
+      if (c.failed)
+        note(
+          'P4a',
+          `${t.label} run ${run + 1}: ${c.failed} of ${n} sockets failed ${JSON.stringify(c.errors)}`,
+        );
+      if (c.connected === 0)
+        throw new Error(
+          `${t.label}: no socket could connect and join: ${JSON.stringify(c.errors)}`,
+        );
       await sleep(500);
       const h = await t.inst.heap();
       const rss = procRss(t.inst.proc.pid);
@@ -631,7 +1249,11 @@ async function idleSocketsScenario(ctx) {
       // Closing thousands of transports finishes asynchronously after the count reaches 0:
       // give the heap up to 10 s to come back before calling it retained.
       let after = await t.inst.heap();
-      for (let waited = 0; after.heapUsed > 1.1 * t.baseline.heapUsed && waited < 10000; waited += 1000) {
+      for (
+        let waited = 0;
+        after.heapUsed > 1.1 * t.baseline.heapUsed && waited < 10000;
+        waited += 1000
+      ) {
         await sleep(1000);
         const again = await t.inst.heap();
         const settled = again.heapUsed > 0.99 * after.heapUsed; // no longer shrinking: that is where it stays
@@ -639,24 +1261,48 @@ async function idleSocketsScenario(ctx) {
         if (settled) break;
       }
       out[t.key].back.push(after.heapUsed / t.baseline.heapUsed);
-      details.push({ scenario: 'P4 idle sockets', target: t.label, run: run + 1, rps: c.connected / (c.ms / 1000), p50: null, p99: null, errors: c.failed, non2xx: 0, generatorCpu: null, serverCpu: null, pacing: `${c.connected} sockets in ${(c.ms / 1000).toFixed(1)} s; heap +${fmtNum(per)} B/socket, RSS +${fmtNum(rss && t.baseRss ? (rss - t.baseRss) / c.connected : null)} B/socket; after disconnect ${fmtNum(after.heapUsed / MiB, 1)} MiB` });
-      log(`  ${t.label.padEnd(16)} run ${run + 1}: ${c.connected} sockets in ${(c.ms / 1000).toFixed(1)} s, heap +${fmtNum(per)} B/socket, after disconnect ${fmtNum((100 * after.heapUsed) / t.baseline.heapUsed, 1)} % of baseline`);
+      details.push({
+        scenario: 'P4 idle sockets',
+        target: t.label,
+        run: run + 1,
+        rps: c.connected / (c.ms / 1000),
+        p50: null,
+        p99: null,
+        errors: c.failed,
+        non2xx: 0,
+        generatorCpu: null,
+        serverCpu: null,
+        pacing: `${c.connected} sockets in ${(c.ms / 1000).toFixed(1)} s; heap +${fmtNum(per)} B/socket, RSS +${fmtNum(rss && t.baseRss ? (rss - t.baseRss) / c.connected : null)} B/socket; after disconnect ${fmtNum(after.heapUsed / MiB, 1)} MiB`,
+      });
+      log(
+        `  ${t.label.padEnd(16)} run ${run + 1}: ${c.connected} sockets in ${(c.ms / 1000).toFixed(1)} s, heap +${fmtNum(per)} B/socket, after disconnect ${fmtNum((100 * after.heapUsed) / t.baseline.heapUsed, 1)} % of baseline`,
+      );
     }
   }
   row('P4a').subject = { runs: out.onair.per };
   row('P4a').peer = { runs: out.bare.per };
   row('P4b').subject = { runs: out.onair.back };
   row('P4b').peer = { runs: out.bare.back };
-  note('P4a', `N = ${n}, ${C.rooms} rooms, ${ctx.memberTokens.length} users' tokens; V8 heapUsed after forced GC (--expose-gc, bench/lib/heap-probe.js) minus the baseline, ÷ N. RSS per socket (informational): OnAir ${fmtNum(median(out.onair.rssPer))} B, bare ${fmtNum(median(out.bare.rssPer))} B`);
+  note(
+    'P4a',
+    `N = ${n}, ${C.rooms} rooms, ${ctx.memberTokens.length} users' tokens; V8 heapUsed after forced GC (--expose-gc, bench/lib/heap-probe.js) minus the baseline, ÷ N. RSS per socket (informational): OnAir ${fmtNum(median(out.onair.rssPer))} B, bare ${fmtNum(median(out.bare.rssPer))} B`,
+  );
 }
 
 // ---------------------------------------------------------------- main
 
 async function main() {
-  log(`mode ${MODE}: ${C.runs} run(s) × ${C.sec} s per target, warm-up ${C.warm} s, N=${C.sockets} sockets, file ${C.fileBytes / MiB} MiB${ARGS.only ? `, only ${[...ARGS.only].join(',')}` : ''}`);
+  log(
+    `mode ${MODE}: ${C.runs} run(s) × ${C.sec} s per target, warm-up ${C.warm} s, N=${C.sockets} sockets, file ${C.fileBytes / MiB} MiB${ARGS.only ? `, only ${[...ARGS.only].join(',')}` : ''}`,
+  );
   log(`pinning: ${PIN.reason}; tmp ${TMP}`);
   if (!fs.existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first`);
-  const ctx = { pools: [], cleanupProcs: [], generatorBound: new Set(), redisPrefix: `bench${runId}:` };
+  const ctx = {
+    pools: [],
+    cleanupProcs: [],
+    generatorBound: new Set(),
+    redisPrefix: `bench${runId}:`,
+  };
   const extra = {};
   const needPg = want('P1') || want('P2');
   const needRedis = needPg || want('P7');
@@ -673,11 +1319,17 @@ async function main() {
   }
   const ngBin = findNginx();
   extra.nginx = ngBin ? nginxVersion(ngBin) || ngBin : 'not found';
-  const meta = { mode: MODE, startedAt: new Date().toISOString(), machine: machine(extra), settings: { ...C, pacing: ARGS.stockRate ? 'autocannon stock overallRate' : 'smooth' } };
+  const meta = {
+    mode: MODE,
+    startedAt: new Date().toISOString(),
+    machine: machine(extra),
+    settings: { ...C, pacing: ARGS.stockRate ? 'autocannon stock overallRate' : 'smooth' },
+  };
   const profileDir = ARGS.profile ? path.join(TMP, 'profiles') : null;
   const preload = ARGS.experiments.map((e) => {
     const f = path.join(__dirname, 'experiments', `${e}.js`);
-    if (!fs.existsSync(f)) throw new Error(`unknown experiment ${e} (no ${path.relative(ROOT, f)})`);
+    if (!fs.existsSync(f))
+      throw new Error(`unknown experiment ${e} (no ${path.relative(ROOT, f)})`);
     return f;
   });
   if (preload.length) meta.settings.experiments = ARGS.experiments.join(', ');
@@ -685,10 +1337,42 @@ async function main() {
 
   // OnAir instances (started together; they boot in parallel on the server CPU).
   const starts = {};
-  if (want('P1') || want('P3') || want('P4') || want('P5') || want('P6') || want('P7') || ARGS.ab.length) starts.emb = startOnAir({ name: 'embedded', tmpRoot: TMP, cpu: PIN.server, variant: variant({ heapProbe: true }) });
-  if (want('P3')) starts.off = startOnAir({ name: 'metrics-off', tmpRoot: TMP, cpu: PIN.server, variant: variant({ metricsOff: true }) });
-  if (want('P7')) starts.emr = startOnAir({ name: 'embedded-redis', tmpRoot: TMP, cpu: PIN.server, variant: variant({ redisPrefix: `${ctx.redisPrefix}emr:` }) });
-  if (want('P1') || want('P2')) starts.clu = startOnAir({ name: 'clustered', tmpRoot: TMP, cpu: PIN.server, variant: variant({ postgresUrl: ctx.db.url, redisPrefix: `${ctx.redisPrefix}clu:` }) });
+  if (
+    want('P1') ||
+    want('P3') ||
+    want('P4') ||
+    want('P5') ||
+    want('P6') ||
+    want('P7') ||
+    ARGS.ab.length
+  )
+    starts.emb = startOnAir({
+      name: 'embedded',
+      tmpRoot: TMP,
+      cpu: PIN.server,
+      variant: variant({ heapProbe: true }),
+    });
+  if (want('P3'))
+    starts.off = startOnAir({
+      name: 'metrics-off',
+      tmpRoot: TMP,
+      cpu: PIN.server,
+      variant: variant({ metricsOff: true }),
+    });
+  if (want('P7'))
+    starts.emr = startOnAir({
+      name: 'embedded-redis',
+      tmpRoot: TMP,
+      cpu: PIN.server,
+      variant: variant({ redisPrefix: `${ctx.redisPrefix}emr:` }),
+    });
+  if (want('P1') || want('P2'))
+    starts.clu = startOnAir({
+      name: 'clustered',
+      tmpRoot: TMP,
+      cpu: PIN.server,
+      variant: variant({ postgresUrl: ctx.db.url, redisPrefix: `${ctx.redisPrefix}clu:` }),
+    });
   ctx.ab = [];
   ARGS.ab.forEach((name, i) => {
     const key = `ab${i + 1}`;
@@ -700,11 +1384,17 @@ async function main() {
       // "a+b" stacks several experiments in one instance.
       for (const part of name.split('+')) {
         const f = path.join(__dirname, 'experiments', `${part}.js`);
-        if (!fs.existsSync(f)) throw new Error(`unknown experiment ${part} (no ${path.relative(ROOT, f)})`);
+        if (!fs.existsSync(f))
+          throw new Error(`unknown experiment ${part} (no ${path.relative(ROOT, f)})`);
         v.preload = [...v.preload, f];
       }
     }
-    starts[key] = startOnAir({ name: `embedded-${key}`, tmpRoot: TMP, cpu: PIN.server, variant: v });
+    starts[key] = startOnAir({
+      name: `embedded-${key}`,
+      tmpRoot: TMP,
+      cpu: PIN.server,
+      variant: v,
+    });
     ctx.ab.push({ key, name, row: `AB${i + 1}` });
   });
   log(`starting OnAir: ${Object.keys(starts).join(', ')}`);
@@ -729,7 +1419,8 @@ async function main() {
   }
   if (want('P4') || want('P5')) {
     ctx.memberTokens = [];
-    for (let i = 0; i < (MODE === 'smoke' ? 4 : 20); i++) ctx.memberTokens.push((await ctx.emb.api.user('member')).token);
+    for (let i = 0; i < (MODE === 'smoke' ? 4 : 20); i++)
+      ctx.memberTokens.push((await ctx.emb.api.user('member')).token);
   }
 
   const scenario = async (ids, fn) => {
@@ -743,13 +1434,23 @@ async function main() {
     } catch (err) {
       await fail(active, err);
       // A server that died is the likeliest reason: say which, how, and what it logged last.
-      for (const inst of [ctx.emb, ctx.clu, ctx.off, ctx.emr, ctx.bare && { name: 'bare Socket.IO', proc: ctx.bare.proc }]) {
+      for (const inst of [
+        ctx.emb,
+        ctx.clu,
+        ctx.off,
+        ctx.emr,
+        ctx.bare && { name: 'bare Socket.IO', proc: ctx.bare.proc },
+      ]) {
         if (!inst || !inst.proc || inst.proc.alive()) continue;
         if (inst.reported) continue;
         inst.reported = true;
         const { exitCode, signalCode } = inst.proc.child;
         const tail = inst.proc.logTail(15);
-        for (const id of active) note(id, `${inst.name} exited during the run (code ${exitCode}, signal ${signalCode}); its last output:\n${tail}`);
+        for (const id of active)
+          note(
+            id,
+            `${inst.name} exited during the run (code ${exitCode}, signal ${signalCode}); its last output:\n${tail}`,
+          );
         log(`${inst.name} exited (code ${exitCode}, signal ${signalCode}); last output:\n${tail}`);
         KEEP_FOR_DIAGNOSIS.value = true;
       }
@@ -759,31 +1460,88 @@ async function main() {
   // Peers: raw Fastify (body = OnAir's own answer), bare Socket.IO.
   if (want('P1')) {
     await scenario(['P1a', 'P1b', 'P1c', 'P1d', 'P1e', 'P3a', 'P3b', 'P7a'], async () => {
-      const body = await ctx.emb.api.call('GET', `/api/v1/streams/${ctx.embStream.id}`, { expect: [200] });
+      const body = await ctx.emb.api.call('GET', `/api/v1/streams/${ctx.embStream.id}`, {
+        expect: [200],
+      });
       const bodyFile = path.join(TMP, 'stream-body.json');
       fs.writeFileSync(bodyFile, body.text);
       const port = await freePort();
-      const proc = startProcess({ name: 'raw-fastify', cmd: process.execPath, args: [path.join(__dirname, 'peers', 'raw-fastify.js')], env: { PATH: process.env.PATH, PORT: String(port), BENCH_BODY_FILE: bodyFile }, cwd: ROOT, cpu: PIN.server });
+      const proc = startProcess({
+        name: 'raw-fastify',
+        cmd: process.execPath,
+        args: [path.join(__dirname, 'peers', 'raw-fastify.js')],
+        env: { PATH: process.env.PATH, PORT: String(port), BENCH_BODY_FILE: bodyFile },
+        cwd: ROOT,
+        cpu: PIN.server,
+      });
       ctx.fastify = { url: `http://127.0.0.1:${port}`, proc };
-      await waitReady(proc, async () => (await fetch(`${ctx.fastify.url}/health/ready`).catch(() => null))?.status === 200);
-      const same = await (await fetch(`${ctx.fastify.url}/api/v1/streams/${ctx.embStream.id}`)).text();
-      if (same !== body.text) note('P1a', 'raw Fastify body differs from OnAir body (serialisation order)');
+      await waitReady(
+        proc,
+        async () =>
+          (await fetch(`${ctx.fastify.url}/health/ready`).catch(() => null))?.status === 200,
+      );
+      const same = await (
+        await fetch(`${ctx.fastify.url}/api/v1/streams/${ctx.embStream.id}`)
+      ).text();
+      if (same !== body.text)
+        note('P1a', 'raw Fastify body differs from OnAir body (serialisation order)');
       const nestPort = await freePort();
-      const nestProc = startProcess({ name: 'bare-nest', cmd: process.execPath, args: [path.join(__dirname, 'peers', 'bare-nest.js')], env: { PATH: process.env.PATH, PORT: String(nestPort), BENCH_BODY_FILE: bodyFile }, cwd: ROOT, cpu: PIN.server });
+      const nestProc = startProcess({
+        name: 'bare-nest',
+        cmd: process.execPath,
+        args: [path.join(__dirname, 'peers', 'bare-nest.js')],
+        env: { PATH: process.env.PATH, PORT: String(nestPort), BENCH_BODY_FILE: bodyFile },
+        cwd: ROOT,
+        cpu: PIN.server,
+      });
       ctx.bareNest = { url: `http://127.0.0.1:${nestPort}`, proc: nestProc };
-      await waitReady(nestProc, async () => (await fetch(`${ctx.bareNest.url}/health/ready`).catch(() => null))?.status === 200);
-      note('P1a', `body ${body.text.length} B; OnAir answers with ${[...body.headers.keys()].length} headers, raw Fastify with its defaults`);
+      await waitReady(
+        nestProc,
+        async () =>
+          (await fetch(`${ctx.bareNest.url}/health/ready`).catch(() => null))?.status === 200,
+      );
+      note(
+        'P1a',
+        `body ${body.text.length} B; OnAir answers with ${[...body.headers.keys()].length} headers, raw Fastify with its defaults`,
+      );
     });
   }
   if (want('P4') || want('P5')) {
     const port = await freePort();
-    const proc = startProcess({ name: 'bare-socketio', cmd: process.execPath, args: ['--expose-gc', '-r', path.join(__dirname, 'lib', 'heap-probe.js'), path.join(__dirname, 'peers', 'bare-socketio.js')], env: { PATH: process.env.PATH, PORT: String(port), BENCH_HEAP_FILE: path.join(TMP, 'bare-heap.json') }, cwd: ROOT, cpu: PIN.server });
-    ctx.bare = { url: `http://127.0.0.1:${port}`, proc, heapFile: path.join(TMP, 'bare-heap.json') };
+    const proc = startProcess({
+      name: 'bare-socketio',
+      cmd: process.execPath,
+      args: [
+        '--expose-gc',
+        '-r',
+        path.join(__dirname, 'lib', 'heap-probe.js'),
+        path.join(__dirname, 'peers', 'bare-socketio.js'),
+      ],
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        BENCH_HEAP_FILE: path.join(TMP, 'bare-heap.json'),
+      },
+      cwd: ROOT,
+      cpu: PIN.server,
+    });
+    ctx.bare = {
+      url: `http://127.0.0.1:${port}`,
+      proc,
+      heapFile: path.join(TMP, 'bare-heap.json'),
+    };
     ctx.bare.heap = () => readHeap({ name: 'bare Socket.IO', heapFile: ctx.bare.heapFile, proc });
-    await waitReady(proc, async () => (await fetch(`${ctx.bare.url}/health/ready`).catch(() => null))?.status === 200);
+    await waitReady(
+      proc,
+      async () => (await fetch(`${ctx.bare.url}/health/ready`).catch(() => null))?.status === 200,
+    );
   }
 
-  if (want('P1') || want('P3') || want('P7') || ARGS.ab.length) await scenario(['P1a', 'P1b', 'P1c', 'P1d', 'P1e', 'P3a', 'P3b', 'P7a', ...ctx.ab.map((a) => a.row)], () => throughputGroup(ctx));
+  if (want('P1') || want('P3') || want('P7') || ARGS.ab.length)
+    await scenario(
+      ['P1a', 'P1b', 'P1c', 'P1d', 'P1e', 'P3a', 'P3b', 'P7a', ...ctx.ab.map((a) => a.row)],
+      () => throughputGroup(ctx),
+    );
   // Instances no longer needed are stopped so they do not share the server CPU.
   if (ctx.off) await stopInstance(ctx.off);
   for (const ab of ctx.ab) await stopInstance(ab.inst);
@@ -804,10 +1562,21 @@ async function main() {
 
   meta.finishedAt = new Date().toISOString();
   meta.elapsedSec = (Date.now() - t0) / 1000;
-  meta.machine['load average at end'] = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  meta.machine['load average at end'] = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   meta.details = details;
 
-  if (profileDir) meta.profiles = summarizeProfiles(profileDir, Object.fromEntries(['emb', 'off', 'emr', 'clu', ...ctx.ab.map((a) => a.key)].filter((k) => ctx[k]).map((k) => [ctx[k].name, ctx[k].bootMs])));
+  if (profileDir)
+    meta.profiles = summarizeProfiles(
+      profileDir,
+      Object.fromEntries(
+        ['emb', 'off', 'emr', 'clu', ...ctx.ab.map((a) => a.key)]
+          .filter((k) => ctx[k])
+          .map((k) => [ctx[k].name, ctx[k].bootMs]),
+      ),
+    );
   for (const r of ROWS) judge(r);
   return meta;
 }
@@ -825,9 +1594,19 @@ function summarizeProfiles(dir, bootMsByName) {
   }
   for (const f of files) {
     const skip = (bootMsByName[f.replace(/\.cpuprofile$/, '')] || 0) + 2000;
-    const s = profileSummary.summarize(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')), 30, skip);
+    const s = profileSummary.summarize(
+      JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')),
+      30,
+      skip,
+    );
     const md = path.join(outDir, `${MODE}-${f.replace(/\.cpuprofile$/, '')}.md`);
-    fs.writeFileSync(md, profileSummary.toMarkdown(`${f} (first ${(skip / 1000).toFixed(1)} s of start-up and setup left out)`, s));
+    fs.writeFileSync(
+      md,
+      profileSummary.toMarkdown(
+        `${f} (first ${(skip / 1000).toFixed(1)} s of start-up and setup left out)`,
+        s,
+      ),
+    );
     fs.copyFileSync(path.join(dir, f), path.join(outDir, `${MODE}-${f}`));
     written.push(path.relative(ROOT, md));
   }
@@ -836,7 +1615,10 @@ function summarizeProfiles(dir, bootMsByName) {
 
 async function cleanup() {
   await stopAll();
-  for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch((err) => log(`cleanup: ${err.message}`));
+  for (const c of cleanups.reverse())
+    await Promise.resolve()
+      .then(c)
+      .catch((err) => log(`cleanup: ${err.message}`));
   if (!ARGS.keep && !KEEP_FOR_DIAGNOSIS.value) fs.rmSync(TMP, { recursive: true, force: true });
   else log(`kept ${TMP}${KEEP_FOR_DIAGNOSIS.value ? ' (a server died: its logs are there)' : ''}`);
 }
@@ -859,15 +1641,29 @@ main()
     await cleanup();
     fs.mkdirSync(ARGS.out, { recursive: true });
     const base = MODE === 'smoke' ? 'smoke' : 'latest';
-    const rows = ROWS.map(({ subjectStats, peerStats, ...r }) => ({ ...r, subjectStats, peerStats }));
-    fs.writeFileSync(path.join(ARGS.out, `${base}.json`), JSON.stringify({ meta, rows }, null, 2) + '\n');
-    fs.writeFileSync(path.join(ARGS.out, `${base}.md`), markdown({ rows: ROWS, meta, informational: INFORMATIONAL }) + '\n');
+    const rows = ROWS.map(({ subjectStats, peerStats, ...r }) => ({
+      ...r,
+      subjectStats,
+      peerStats,
+    }));
+    fs.writeFileSync(
+      path.join(ARGS.out, `${base}.json`),
+      JSON.stringify({ meta, rows }, null, 2) + '\n',
+    );
+    fs.writeFileSync(
+      path.join(ARGS.out, `${base}.md`),
+      markdown({ rows: ROWS, meta, informational: INFORMATIONAL }) + '\n',
+    );
     process.stdout.write(`\n${consoleTable(ROWS, INFORMATIONAL)}\n\n`);
-    log(`wrote ${path.relative(process.cwd(), path.join(ARGS.out, base + '.json'))} and ${base}.md`);
+    log(
+      `wrote ${path.relative(process.cwd(), path.join(ARGS.out, base + '.json'))} and ${base}.md`,
+    );
     const broken = ROWS.filter((r) => r.verdict === 'ERROR');
     const missed = ROWS.filter((r) => r.verdict === 'FAIL');
     if (broken.length) {
-      process.stderr.write(`\nbench: ${broken.length} row(s) could not be measured: ${broken.map((r) => `${r.id} (${r.error})`).join('; ')}\n`);
+      process.stderr.write(
+        `\nbench: ${broken.length} row(s) could not be measured: ${broken.map((r) => `${r.id} (${r.error})`).join('; ')}\n`,
+      );
       process.exit(1);
     }
     if (missed.length && ARGS.strict && !INFORMATIONAL) process.exit(1);

@@ -25,12 +25,18 @@ if (!['generate', 'run', 'revert', 'show'].includes(cmd)) {
 const tsCli = path.join(root, 'node_modules', 'typeorm', 'cli-ts-node-commonjs.js');
 const jsCli = path.join(root, 'node_modules', 'typeorm', 'cli.js');
 const distSource = path.join(root, 'dist', 'src', 'database', 'data-source.js');
-const useTs = fs.existsSync(path.join(root, 'node_modules', 'ts-node')) && (cmd === 'generate' || !fs.existsSync(distSource));
+const useTs =
+  fs.existsSync(path.join(root, 'node_modules', 'ts-node')) &&
+  (cmd === 'generate' || !fs.existsSync(distSource));
 
 function typeorm(args) {
   const cli = useTs ? tsCli : jsCli;
   const ds = useTs ? path.join('src', 'database', 'data-source.ts') : distSource;
-  const r = spawnSync(process.execPath, [cli, ...args, '-d', ds], { cwd: root, env, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [cli, ...args, '-d', ds], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

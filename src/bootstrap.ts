@@ -24,7 +24,9 @@ export interface CreatedApp {
 function flatten(errors: import('class-validator').ValidationError[], parent = ''): string[] {
   return errors.flatMap((e) => {
     const prop = parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) => (m.includes('should not exist') ? `property ${prop} should not exist` : m));
+    const own = Object.values(e.constraints ?? {}).map((m) =>
+      m.includes('should not exist') ? `property ${prop} should not exist` : m,
+    );
     return [...own, ...flatten(e.children ?? [], prop)];
   });
 }
@@ -43,14 +45,18 @@ export function createValidationPipe(): ValidationPipe {
 }
 
 /** Builds the whole app (used by main.ts and by the e2e tests) without listening. */
-export async function createApp(config: AppConfig, logDestination?: import('pino').DestinationStream): Promise<CreatedApp> {
+export async function createApp(
+  config: AppConfig,
+  logDestination?: import('pino').DestinationStream,
+): Promise<CreatedApp> {
   const log = createRootLogger(config.logLevel, logDestination);
   const adapter = new FastifyAdapter({
     logger: false,
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
-    genReqId: (req: import('node:http').IncomingMessage) => pickRequestId(req.headers['x-request-id']),
+    genReqId: (req: import('node:http').IncomingMessage) =>
+      pickRequestId(req.headers['x-request-id']),
     // While closing, a request that still arrives on an open keep-alive connection is served
     // (with Connection: close) instead of getting Fastify's bare 503: it was accepted, so it
     // finishes like the other in-flight requests. New connections are refused by then anyway.
@@ -65,7 +71,13 @@ export async function createApp(config: AppConfig, logDestination?: import('pino
   });
 
   const lifecycle = app.get(LifecycleService);
-  installHttpHooks(app.getHttpAdapter().getInstance(), config, app.get(MetricsService), log, () => lifecycle.shuttingDown);
+  installHttpHooks(
+    app.getHttpAdapter().getInstance(),
+    config,
+    app.get(MetricsService),
+    log,
+    () => lifecycle.shuttingDown,
+  );
   app.useWebSocketAdapter(await ChatIoAdapter.create(app, config));
   // Streaming multipart parser for video uploads (limits: MAX_UPLOAD_BYTES, one file, small fields).
   await app.register(fastifyMultipart, multipartOptions(config));
@@ -95,7 +107,10 @@ export async function createApp(config: AppConfig, logDestination?: import('pino
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   const document = SwaggerModule.createDocument(app, doc);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+  });
 
   return { app, log };
 }

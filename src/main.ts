@@ -18,8 +18,15 @@ async function main(): Promise<void> {
   }
 
   const { app, log } = await createApp(config);
-  for (const [name, s] of [['JWT_SECRET', config.jwt], ['HOOK_SECRET', config.hooks], ['PLAY_URL_SECRET', config.playUrl]] as const) {
-    if (s.generated) log.warn(`${name} is not set: using a random per-process value (tokens/signatures will not survive a restart or work across replicas)`);
+  for (const [name, s] of [
+    ['JWT_SECRET', config.jwt],
+    ['HOOK_SECRET', config.hooks],
+    ['PLAY_URL_SECRET', config.playUrl],
+  ] as const) {
+    if (s.generated)
+      log.warn(
+        `${name} is not set: using a random per-process value (tokens/signatures will not survive a restart or work across replicas)`,
+      );
   }
 
   const lifecycle = app.get(LifecycleService);
@@ -60,10 +67,19 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   const url = await app.getUrl();
-  log.info({ url, mode: { database: config.database.mode, redis: config.redis.url ? 'redis' : 'memory' }, docs: `${url.replace('[::1]', 'localhost')}/docs` }, 'OnAir is listening');
+  log.info(
+    {
+      url,
+      mode: { database: config.database.mode, redis: config.redis.url ? 'redis' : 'memory' },
+      docs: `${url.replace('[::1]', 'localhost')}/docs`,
+    },
+    'OnAir is listening',
+  );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`OnAir failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `OnAir failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

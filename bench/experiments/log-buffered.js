@@ -8,6 +8,7 @@ const pinoPath = require.resolve('pino');
 const pino = require(pinoPath);
 const destination = pino.destination;
 pino.destination = function (opts) {
-  if (opts && typeof opts === 'object' && !opts.minLength) return destination.call(this, { ...opts, minLength: 4096 });
+  if (opts && typeof opts === 'object' && !opts.minLength)
+    return destination.call(this, { ...opts, minLength: 4096 });
   return destination.apply(this, arguments);
 };

@@ -12,17 +12,30 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 const load = Module._load;
 Module._load = function (request) {
   const exp = load.apply(this, arguments);
-  if (/metrics\.service(\.js)?$/.test(request) && exp && exp.MetricsService && !exp.MetricsService.__benchPatched) {
+  if (
+    /metrics\.service(\.js)?$/.test(request) &&
+    exp &&
+    exp.MetricsService &&
+    !exp.MetricsService.__benchPatched
+  ) {
     exp.MetricsService.__benchPatched = true;
     const cache = new Map();
-    exp.MetricsService.prototype.httpFinished = function httpFinished(method, route, statusCode, seconds) {
+    exp.MetricsService.prototype.httpFinished = function httpFinished(
+      method,
+      route,
+      statusCode,
+      seconds,
+    ) {
       this.httpInFlight.dec();
       const m = HTTP_METHODS.has(method) ? method : 'OTHER';
       const key = `${m} ${statusCode} ${route}`;
       let c = cache.get(key);
       if (c === undefined) {
         const s = String(statusCode);
-        c = { count: this.httpRequests.labels(m, route, s), duration: this.httpDuration.labels(m, route, s) };
+        c = {
+          count: this.httpRequests.labels(m, route, s),
+          duration: this.httpDuration.labels(m, route, s),
+        };
         cache.set(key, c);
       }
       c.count.inc();

@@ -10,7 +10,12 @@ const Module = require('node:module');
 const load = Module._load;
 Module._load = function (request, parent, isMain) {
   const exp = load.apply(this, arguments);
-  if (/request-context(\.js)?$/.test(request) && exp && exp.requestContext && !exp.requestContext.__benchPatched) {
+  if (
+    /request-context(\.js)?$/.test(request) &&
+    exp &&
+    exp.requestContext &&
+    !exp.requestContext.__benchPatched
+  ) {
     exp.requestContext.enterWith = function () {};
     exp.requestContext.__benchPatched = true;
   }

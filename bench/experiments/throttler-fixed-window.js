@@ -12,10 +12,17 @@ const windows = new Map();
 let sweep = null;
 
 function evict(now) {
-  for (const [k, r] of windows) if (r.expiresAt <= now && r.blockExpiresAt <= now) windows.delete(k);
+  for (const [k, r] of windows)
+    if (r.expiresAt <= now && r.blockExpiresAt <= now) windows.delete(k);
 }
 
-ThrottlerStorageService.prototype.increment = async function increment(key, ttl, limit, blockDuration, throttlerName) {
+ThrottlerStorageService.prototype.increment = async function increment(
+  key,
+  ttl,
+  limit,
+  blockDuration,
+  throttlerName,
+) {
   if (!sweep) {
     sweep = setInterval(() => evict(Date.now()), 60000);
     sweep.unref();

@@ -28,7 +28,8 @@ IoAdapter.prototype.bindMessageHandlers = function bindMessageHandlers(socket, h
       if (result && typeof result.then === 'function') {
         result.then(
           (r) => {
-            if (r && typeof r.subscribe === 'function') r.subscribe((v) => deliver(socket, v, ack, isAckHandledManually));
+            if (r && typeof r.subscribe === 'function')
+              r.subscribe((v) => deliver(socket, v, ack, isAckHandledManually));
             else deliver(socket, r, ack, isAckHandledManually);
           },
           () => undefined,

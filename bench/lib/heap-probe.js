@@ -13,7 +13,17 @@ if (file) {
     const gc = globalThis.gc;
     const write = () => {
       const m = process.memoryUsage();
-      const body = JSON.stringify({ pid: process.pid, seq: ++seq, gc: typeof gc === 'function', heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, at: Date.now() });
+      const body = JSON.stringify({
+        pid: process.pid,
+        seq: ++seq,
+        gc: typeof gc === 'function',
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        rss: m.rss,
+        at: Date.now(),
+      });
       fs.writeFileSync(`${file}.tmp`, body);
       fs.renameSync(`${file}.tmp`, file);
     };

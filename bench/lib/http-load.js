@@ -114,13 +114,18 @@ async function load(o) {
   const srv0 = pids.map(procCpuSeconds);
   const t0 = process.hrtime.bigint();
   const inst = autocannon(opts);
-  if (hist) inst.on('response', (_client, statusCode, _bytes, ms) => statusCode < 400 && hist.record(ms));
+  if (hist)
+    inst.on('response', (_client, statusCode, _bytes, ms) => statusCode < 400 && hist.record(ms));
   const r = await inst;
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   const srv1 = pids.map(procCpuSeconds);
-  const serverCpu = pids.length && srv0.every((v) => v !== null) && srv1.every((v) => v !== null) ? srv1.reduce((a, v, i) => a + v - srv0[i], 0) / wall : null;
-  if (smooth && !smooth.state.supported) pacing = 'stock overallRate (smooth pacing unsupported by this autocannon)';
+  const serverCpu =
+    pids.length && srv0.every((v) => v !== null) && srv1.every((v) => v !== null)
+      ? srv1.reduce((a, v, i) => a + v - srv0[i], 0) / wall
+      : null;
+  if (smooth && !smooth.state.supported)
+    pacing = 'stock overallRate (smooth pacing unsupported by this autocannon)';
 
   const statusCodes = {};
   for (const [k, v] of Object.entries(r.statusCodeStats || {})) statusCodes[k] = v.count;
@@ -139,8 +144,22 @@ async function load(o) {
     connections: opts.connections,
     pacing,
     latency: hist
-      ? { p50: hist.percentile(50), p90: hist.percentile(90), p99: hist.percentile(99), max: hist.max, mean: hist.count ? hist.sum / hist.count : null, samples: hist.count }
-      : { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.average, samples: r.latency.totalCount },
+      ? {
+          p50: hist.percentile(50),
+          p90: hist.percentile(90),
+          p99: hist.percentile(99),
+          max: hist.max,
+          mean: hist.count ? hist.sum / hist.count : null,
+          samples: hist.count,
+        }
+      : {
+          p50: r.latency.p50,
+          p90: r.latency.p90,
+          p99: r.latency.p99,
+          max: r.latency.max,
+          mean: r.latency.average,
+          samples: r.latency.totalCount,
+        },
     generatorCpu: (cpu.user + cpu.system) / 1e6 / wall,
     serverCpu,
   };

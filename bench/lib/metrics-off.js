@@ -7,13 +7,23 @@
 
 const prom = require('prom-client');
 
-const noopChild = { inc() {}, dec() {}, set() {}, observe() {}, reset() {}, setToCurrentTime() {}, startTimer: () => () => 0, remove() {} };
+const noopChild = {
+  inc() {},
+  dec() {},
+  set() {},
+  observe() {},
+  reset() {},
+  setToCurrentTime() {},
+  startTimer: () => () => 0,
+  remove() {},
+};
 for (const Metric of [prom.Counter, prom.Gauge, prom.Histogram, prom.Summary]) {
   const p = Metric.prototype;
   p.labels = function () {
     return noopChild;
   };
-  for (const m of ['inc', 'dec', 'set', 'observe']) if (typeof p[m] === 'function') p[m] = function () {};
+  for (const m of ['inc', 'dec', 'set', 'observe'])
+    if (typeof p[m] === 'function') p[m] = function () {};
 }
 prom.collectDefaultMetrics = function () {};
 process.env.BENCH_METRICS_OFF = '1';

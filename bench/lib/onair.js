@@ -9,7 +9,9 @@ const { startProcess, waitReady } = require('./procs');
 const { freePort } = require('./util');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const MAIN_JS = process.env.ONAIR_MAIN_JS ? path.resolve(process.env.ONAIR_MAIN_JS) : path.join(ROOT, 'dist', 'src', 'main.js');
+const MAIN_JS = process.env.ONAIR_MAIN_JS
+  ? path.resolve(process.env.ONAIR_MAIN_JS)
+  : path.join(ROOT, 'dist', 'src', 'main.js');
 
 const SECRETS = {
   JWT_SECRET: 'bench-jwt-secret-5d1f0c7e9a2b4c6d8e0f1a3b5c7d9e1f',
@@ -17,7 +19,8 @@ const SECRETS = {
   PLAY_URL_SECRET: 'bench-play-secret-8e6c4a2f0d8b6a4c2e0f8d6b4a2c0e8f',
 };
 
-const PG_ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const PG_ADMIN_URL =
+  process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 
 /** A scratch PostgreSQL database onair_bench_<rand>; drop() removes it. */
@@ -47,7 +50,11 @@ async function createDatabase() {
 /** Redis version, and a cleanup that deletes every key under the run's prefix. */
 async function redisInfo(prefix) {
   const Redis = require('ioredis');
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+  const r = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+  });
   await r.connect();
   const info = await r.info('server');
   await r.quit();
@@ -73,7 +80,8 @@ async function redisInfo(prefix) {
  * what is measured.
  */
 async function startOnAir({ name, tmpRoot, cpu, variant = {} }) {
-  if (!fs.existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first (or set ONAIR_MAIN_JS)`);
+  if (!fs.existsSync(MAIN_JS))
+    throw new Error(`${MAIN_JS} is missing: run "npm run build" first (or set ONAIR_MAIN_JS)`);
   const port = await freePort();
   const dir = path.join(tmpRoot, name);
   fs.mkdirSync(dir, { recursive: true });
@@ -113,13 +121,39 @@ async function startOnAir({ name, tmpRoot, cpu, variant = {} }) {
   for (const f of variant.preload || []) nodeArgs.push('-r', f);
   if (variant.profileDir) {
     fs.mkdirSync(variant.profileDir, { recursive: true });
-    nodeArgs.push('--cpu-prof', '--cpu-prof-dir', variant.profileDir, '--cpu-prof-name', `${name}.cpuprofile`);
+    nodeArgs.push(
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      variant.profileDir,
+      '--cpu-prof-name',
+      `${name}.cpuprofile`,
+    );
   }
   const spawnedAt = Date.now();
-  const proc = startProcess({ name: `OnAir[${name}]`, cmd: process.execPath, args: [...nodeArgs, MAIN_JS], env, cwd: ROOT, cpu, logFile: path.join(dir, 'stdout.log') });
+  const proc = startProcess({
+    name: `OnAir[${name}]`,
+    cmd: process.execPath,
+    args: [...nodeArgs, MAIN_JS],
+    env,
+    cwd: ROOT,
+    cpu,
+    logFile: path.join(dir, 'stdout.log'),
+  });
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(proc, async () => (await fetch(`${url}/health/ready`).catch(() => null))?.status === 200);
-  const inst = { name, url, port, proc, dir, heapFile, api: api(url), bootMs: Date.now() - spawnedAt };
+  await waitReady(
+    proc,
+    async () => (await fetch(`${url}/health/ready`).catch(() => null))?.status === 200,
+  );
+  const inst = {
+    name,
+    url,
+    port,
+    proc,
+    dir,
+    heapFile,
+    api: api(url),
+    bootMs: Date.now() - spawnedAt,
+  };
   inst.heap = () => readHeap(inst);
   return inst;
 }
@@ -141,14 +175,19 @@ async function readHeap(inst) {
   for (;;) {
     const h = current();
     if (h && h.seq > before) return h;
-    if (Date.now() > deadline) throw new Error(`${inst.name}: no heap reading (is it running with the heap probe?)`);
+    if (Date.now() > deadline)
+      throw new Error(`${inst.name}: no heap reading (is it running with the heap probe?)`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** The setup calls the scenarios need, with errors that say which call failed and why. */
 function api(base) {
-  async function call(method, p, { body, token, headers = {}, form, expect, timeoutMs = 30000 } = {}) {
+  async function call(
+    method,
+    p,
+    { body, token, headers = {}, form, expect, timeoutMs = 30000 } = {},
+  ) {
     const h = { ...headers };
     if (token) h.authorization = `Bearer ${token}`;
     let payload;
@@ -161,15 +200,29 @@ function api(base) {
     let text;
     for (let attempt = 1; ; attempt++) {
       try {
-        res = await fetch(base + p, { method, headers: h, body: payload, signal: AbortSignal.timeout(timeoutMs) });
+        res = await fetch(base + p, {
+          method,
+          headers: h,
+          body: payload,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
         text = await res.text();
         break;
       } catch (err) {
         // A pooled keep-alive connection the server has just closed: nothing was processed,
         // try once more on a new connection.
         const reason = `${err.message}${err.cause ? ` (${err.cause.message || err.cause.code})` : ''}`;
-        if (attempt === 1 && err.name !== 'TimeoutError' && /other side closed|ECONNRESET|socket hang up|UND_ERR_SOCKET/i.test(reason) && !(payload instanceof FormData)) continue;
-        const why = err && err.name === 'TimeoutError' ? `no answer within ${Math.round(timeoutMs / 1000)} s` : reason;
+        if (
+          attempt === 1 &&
+          err.name !== 'TimeoutError' &&
+          /other side closed|ECONNRESET|socket hang up|UND_ERR_SOCKET/i.test(reason) &&
+          !(payload instanceof FormData)
+        )
+          continue;
+        const why =
+          err && err.name === 'TimeoutError'
+            ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+            : reason;
         throw new Error(`${method} ${p}: ${why}`);
       }
     }
@@ -180,7 +233,10 @@ function api(base) {
       json = undefined;
     }
     if (expect && !expect.includes(res.status)) {
-      const hint = res.status === 404 && /Cannot|not found/i.test(text) ? ' (route not implemented in this build?)' : '';
+      const hint =
+        res.status === 404 && /Cannot|not found/i.test(text)
+          ? ' (route not implemented in this build?)'
+          : '';
       throw new Error(`${method} ${p} → ${res.status}${hint}: ${text.slice(0, 300)}`);
     }
     return { status: res.status, body: json, text, headers: res.headers };
@@ -192,13 +248,17 @@ function api(base) {
       for (;;) {
         const username = `${prefix}${process.pid}x${++n}${randomBytes(3).toString('hex')}`;
         const password = `pw-${randomBytes(8).toString('hex')}`;
-        const r = await call('POST', '/api/v1/auth/register', { body: { username, password }, expect: [201, 409] });
+        const r = await call('POST', '/api/v1/auth/register', {
+          body: { username, password },
+          expect: [201, 409],
+        });
         // 409: a retried request had in fact gone through; take another name.
         if (r.status === 201) return { token: r.body.accessToken, id: r.body.user.id, username };
       }
     },
     async stream(token, title = 'Bench stream') {
-      return (await call('POST', '/api/v1/streams', { token, body: { title }, expect: [201] })).body;
+      return (await call('POST', '/api/v1/streams', { token, body: { title }, expect: [201] }))
+        .body;
     },
     async room(token, name = 'Bench room') {
       return (await call('POST', '/api/v1/rooms', { token, body: { name }, expect: [201] })).body;
@@ -210,7 +270,8 @@ function api(base) {
       fd.append('file', blob, 'bench.mp4');
       // Generous: 60 s plus 10 s per 100 MiB (hashing and writing included).
       const timeoutMs = 60000 + (blob.size / (100 * 1024 * 1024)) * 10000;
-      return (await call('POST', '/api/v1/videos', { token, form: fd, expect: [201], timeoutMs })).body;
+      return (await call('POST', '/api/v1/videos', { token, form: fd, expect: [201], timeoutMs }))
+        .body;
     },
   };
 }

@@ -32,7 +32,16 @@ function allowedCpus() {
 function planPinning(enabled) {
   const cpus = enabled ? allowedCpus() : null;
   if (!cpus || cpus.length < 2) {
-    return { enabled: false, reason: !enabled ? 'disabled by --no-pin' : cpus ? `only ${cpus.length} CPU available` : 'taskset not available', server: null, generator: null };
+    return {
+      enabled: false,
+      reason: !enabled
+        ? 'disabled by --no-pin'
+        : cpus
+          ? `only ${cpus.length} CPU available`
+          : 'taskset not available',
+      server: null,
+      generator: null,
+    };
   }
   const server = String(cpus[0]);
   const generator = cpus.slice(1).join(',');
@@ -40,9 +49,19 @@ function planPinning(enabled) {
     // -a: every thread of this process (libuv pool, V8 helpers), not only the main one.
     execFileSync('taskset', ['-a', '-cp', generator, String(process.pid)], { stdio: 'ignore' });
   } catch (err) {
-    return { enabled: false, reason: `taskset failed: ${err.message}`, server: null, generator: null };
+    return {
+      enabled: false,
+      reason: `taskset failed: ${err.message}`,
+      server: null,
+      generator: null,
+    };
   }
-  return { enabled: true, reason: `servers on CPU ${server}, load generator on CPU ${generator}`, server, generator };
+  return {
+    enabled: true,
+    reason: `servers on CPU ${server}, load generator on CPU ${generator}`,
+    server,
+    generator,
+  };
 }
 
 /**
@@ -59,7 +78,9 @@ function startProcess({ name, cmd, args, env, cwd, cpu, logFile }) {
     stderr += d.toString();
     if (stderr.length > 20000) stderr = stderr.slice(-20000);
   });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const proc = {
     name,
     child,

@@ -41,10 +41,14 @@ function summarize(profile, top = 25, skipMs = 0) {
     if (!n) continue;
     const cf = n.callFrame;
     const name = cf.functionName || '(anonymous)';
-    const where = cf.url ? `${cf.url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules|dist|src)\//, '$1/')}:${cf.lineNumber + 1}` : '';
+    const where = cf.url
+      ? `${cf.url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules|dist|src)\//, '$1/')}:${cf.lineNumber + 1}`
+      : '';
     const key = `${name} ${where}`;
     fns.set(key, (fns.get(key) || 0) + us);
-    const pkg = ['(idle)', '(program)', '(garbage collector)'].includes(name) ? name : packageOf(cf.url);
+    const pkg = ['(idle)', '(program)', '(garbage collector)'].includes(name)
+      ? name
+      : packageOf(cf.url);
     pkgs.set(pkg, (pkgs.get(pkg) || 0) + us);
   }
   // Inclusive time: every distinct function on the sampled stack gets the sample's time.
@@ -52,7 +56,9 @@ function summarize(profile, top = 25, skipMs = 0) {
   for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
   const keyOf = (n) => {
     const cf = n.callFrame;
-    const where = cf.url ? `${cf.url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules|dist|src)\//, '$1/')}:${cf.lineNumber + 1}` : '';
+    const where = cf.url
+      ? `${cf.url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules|dist|src)\//, '$1/')}:${cf.lineNumber + 1}`
+      : '';
     return `${cf.functionName || '(anonymous)'} ${where}`;
   };
   const incl = new Map();
@@ -73,18 +79,46 @@ function summarize(profile, top = 25, skipMs = 0) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([k, us]) => ({ name: k.trim(), ms: us / 1000, pctBusy: busy ? (100 * us) / busy : 0 }));
-  const inclusive = rank(new Map([...incl].filter(([k]) => !/^\((root|program|idle|garbage collector)\)/.test(k) && !/^(processTicksAndRejections|listOnTimeout|processTimers|runMicrotasks) /.test(k))));
-  return { totalMs: total / 1000, busyMs: busy / 1000, functions: rank(fns), packages: rank(pkgs), inclusive };
+  const inclusive = rank(
+    new Map(
+      [...incl].filter(
+        ([k]) =>
+          !/^\((root|program|idle|garbage collector)\)/.test(k) &&
+          !/^(processTicksAndRejections|listOnTimeout|processTimers|runMicrotasks) /.test(k),
+      ),
+    ),
+  );
+  return {
+    totalMs: total / 1000,
+    busyMs: busy / 1000,
+    functions: rank(fns),
+    packages: rank(pkgs),
+    inclusive,
+  };
 }
 
 function toMarkdown(title, s) {
-  const L = [`### ${title}`, '', `Sampled ${s.totalMs.toFixed(0)} ms, busy (not idle) ${s.busyMs.toFixed(0)} ms. Shares are of busy time.`, '', '| self ms | % busy | package |', '|---|---|---|'];
-  for (const p of s.packages) L.push(`| ${p.ms.toFixed(0)} | ${p.pctBusy.toFixed(1)} | ${p.name} |`);
+  const L = [
+    `### ${title}`,
+    '',
+    `Sampled ${s.totalMs.toFixed(0)} ms, busy (not idle) ${s.busyMs.toFixed(0)} ms. Shares are of busy time.`,
+    '',
+    '| self ms | % busy | package |',
+    '|---|---|---|',
+  ];
+  for (const p of s.packages)
+    L.push(`| ${p.ms.toFixed(0)} | ${p.pctBusy.toFixed(1)} | ${p.name} |`);
   L.push('', '| self ms | % busy | function |', '|---|---|---|');
-  for (const f of s.functions) L.push(`| ${f.ms.toFixed(0)} | ${f.pctBusy.toFixed(1)} | \`${f.name.replace(/\|/g, '\\|')}\` |`);
+  for (const f of s.functions)
+    L.push(
+      `| ${f.ms.toFixed(0)} | ${f.pctBusy.toFixed(1)} | \`${f.name.replace(/\|/g, '\\|')}\` |`,
+    );
   if (s.inclusive) {
     L.push('', '| total ms (self + callees) | % busy | function |', '|---|---|---|');
-    for (const f of s.inclusive) L.push(`| ${f.ms.toFixed(0)} | ${f.pctBusy.toFixed(1)} | \`${f.name.replace(/\|/g, '\\|')}\` |`);
+    for (const f of s.inclusive)
+      L.push(
+        `| ${f.ms.toFixed(0)} | ${f.pctBusy.toFixed(1)} | \`${f.name.replace(/\|/g, '\\|')}\` |`,
+      );
   }
   L.push('');
   return L.join('\n');
@@ -93,10 +127,16 @@ function toMarkdown(title, s) {
 if (require.main === module) {
   const file = process.argv[2];
   if (!file) {
-    process.stderr.write('usage: node bench/lib/profile-summary.js <file.cpuprofile> [top] [skipMs]\n');
+    process.stderr.write(
+      'usage: node bench/lib/profile-summary.js <file.cpuprofile> [top] [skipMs]\n',
+    );
     process.exit(2);
   }
-  const s = summarize(JSON.parse(fs.readFileSync(file, 'utf8')), Number(process.argv[3] || 25), Number(process.argv[4] || 0));
+  const s = summarize(
+    JSON.parse(fs.readFileSync(file, 'utf8')),
+    Number(process.argv[3] || 25),
+    Number(process.argv[4] || 0),
+  );
   process.stdout.write(toMarkdown(path.basename(file), s) + '\n');
 }
 

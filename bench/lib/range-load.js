@@ -12,8 +12,19 @@ const { LatencyHistogram, procCpuSeconds } = require('./util');
  * url, connections, durationSec, nextRange() → "bytes=a-b", expectBytes (per response),
  * serverPids. Returns the same shape as http-load's load().
  */
-async function rangeLoad({ url, connections, durationSec, nextRange, expectBytes, serverPids = [] }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+async function rangeLoad({
+  url,
+  connections,
+  durationSec,
+  nextRange,
+  expectBytes,
+  serverPids = [],
+}) {
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: connections,
+    maxFreeSockets: connections,
+  });
   const hist = new LatencyHistogram(0.01, 30000);
   const statusCodes = {};
   let ok = 0;
@@ -77,9 +88,19 @@ async function rangeLoad({ url, connections, durationSec, nextRange, expectBytes
     durationSec: wall,
     connections,
     pacing: 'closed-loop (node:http client)',
-    latency: { p50: hist.percentile(50), p90: hist.percentile(90), p99: hist.percentile(99), max: hist.max, mean: hist.count ? hist.sum / hist.count : null, samples: hist.count },
+    latency: {
+      p50: hist.percentile(50),
+      p90: hist.percentile(90),
+      p99: hist.percentile(99),
+      max: hist.max,
+      mean: hist.count ? hist.sum / hist.count : null,
+      samples: hist.count,
+    },
     generatorCpu: (cpu.user + cpu.system) / 1e6 / wall,
-    serverCpu: serverPids.length && srv0.every((v) => v !== null) ? srv1.reduce((a, v, i) => a + v - srv0[i], 0) / wall : null,
+    serverCpu:
+      serverPids.length && srv0.every((v) => v !== null)
+        ? srv1.reduce((a, v, i) => a + v - srv0[i], 0) / wall
+        : null,
   };
 }
 

@@ -52,13 +52,25 @@ function judge(row) {
         row.error = row.error || 'no peer measurement';
         return row;
       }
-      const pairs = row.subject.runs.map((v, i) => (row.peer.runs[i] ? v / row.peer.runs[i] : null)).filter((x) => x !== null && Number.isFinite(x));
-      row.ratio = { value: s.median / p.median, min: pairs.length ? Math.min(...pairs) : null, max: pairs.length ? Math.max(...pairs) : null, basis: `÷ ${t.peerShort || 'peer'}` };
+      const pairs = row.subject.runs
+        .map((v, i) => (row.peer.runs[i] ? v / row.peer.runs[i] : null))
+        .filter((x) => x !== null && Number.isFinite(x));
+      row.ratio = {
+        value: s.median / p.median,
+        min: pairs.length ? Math.min(...pairs) : null,
+        max: pairs.length ? Math.max(...pairs) : null,
+        basis: `÷ ${t.peerShort || 'peer'}`,
+      };
       row.verdict = row.ratio.value >= t.value ? 'PASS' : 'FAIL';
       break;
     }
     case '≤':
-      row.ratio = { value: s.median / t.value, min: s.min / t.value, max: s.max / t.value, basis: '÷ limit' };
+      row.ratio = {
+        value: s.median / t.value,
+        min: s.min / t.value,
+        max: s.max / t.value,
+        basis: '÷ limit',
+      };
       row.verdict = s.median <= t.value ? 'PASS' : 'FAIL';
       break;
     case 'band':
@@ -67,12 +79,23 @@ function judge(row) {
       break;
     case '=': {
       const all = row.subject.runs.every((v) => v === t.value);
-      row.ratio = row.ratioText ? { text: row.ratioText, basis: t.ratioBasis || 'got / expected' } : { text: `${fmtNum(s.median)} / ${fmtNum(t.value)}`, basis: t.ratioBasis || 'got / expected' };
+      row.ratio = row.ratioText
+        ? { text: row.ratioText, basis: t.ratioBasis || 'got / expected' }
+        : {
+            text: `${fmtNum(s.median)} / ${fmtNum(t.value)}`,
+            basis: t.ratioBasis || 'got / expected',
+          };
       row.verdict = all ? 'PASS' : 'FAIL';
       break;
     }
     default:
-      if (p) row.ratio = { value: s.median / p.median, min: null, max: null, basis: `÷ ${t.peerShort || 'peer'}` };
+      if (p)
+        row.ratio = {
+          value: s.median / p.median,
+          min: null,
+          max: null,
+          basis: `÷ ${t.peerShort || 'peer'}`,
+        };
       row.verdict = 'INFO';
   }
   return row;
@@ -87,7 +110,10 @@ function fmtStat(st, digits) {
 function fmtRatio(r) {
   if (!r) return '—';
   if (r.text) return `${r.text} (${r.basis})`;
-  const range = r.min !== null && r.max !== null && r.min !== r.max ? ` [${r.min.toFixed(2)}–${r.max.toFixed(2)}]` : '';
+  const range =
+    r.min !== null && r.max !== null && r.min !== r.max
+      ? ` [${r.min.toFixed(2)}–${r.max.toFixed(2)}]`
+      : '';
   return `${r.value.toFixed(2)}${range} ${r.basis}`;
 }
 
@@ -99,14 +125,26 @@ function cells(row, informational) {
     row.id,
     row.title,
     `${fmtStat(row.subjectStats, d)} ${row.unit}`,
-    row.peerStats ? `${fmtStat(row.peerStats, d)} ${row.unit} (${row.peerName})` : row.peerName ? `— (${row.peerName})` : '—',
+    row.peerStats
+      ? `${fmtStat(row.peerStats, d)} ${row.unit} (${row.peerName})`
+      : row.peerName
+        ? `— (${row.peerName})`
+        : '—',
     fmtRatio(row.ratio),
     describeTarget(row.target),
     verdict,
   ];
 }
 
-const HEAD = ['ID', 'Scenario', 'OnAir median [min–max]', 'Peer median [min–max]', 'Ratio', 'Target', 'Result'];
+const HEAD = [
+  'ID',
+  'Scenario',
+  'OnAir median [min–max]',
+  'Peer median [min–max]',
+  'Ratio',
+  'Target',
+  'Result',
+];
 
 function consoleTable(rows, informational) {
   const data = [HEAD, ...rows.map((r) => cells(r, informational))];
@@ -133,7 +171,9 @@ function markdown({ rows, meta, informational }) {
   const L = [];
   L.push(`# OnAir benchmark — ${meta.mode} run`);
   L.push('');
-  L.push(`${meta.startedAt} → ${meta.finishedAt} (${Math.round(meta.elapsedSec)} s).${informational ? ' **Smoke run: tiny sizes, one run each; the verdicts are informational only.**' : ''}`);
+  L.push(
+    `${meta.startedAt} → ${meta.finishedAt} (${Math.round(meta.elapsedSec)} s).${informational ? ' **Smoke run: tiny sizes, one run each; the verdicts are informational only.**' : ''}`,
+  );
   L.push('');
   L.push('## Machine');
   L.push('');
@@ -141,11 +181,14 @@ function markdown({ rows, meta, informational }) {
   L.push('');
   L.push('## Settings');
   L.push('');
-  for (const [k, v] of Object.entries(meta.settings)) L.push(`- **${k}**: ${mdEscape(typeof v === 'object' ? JSON.stringify(v) : v)}`);
+  for (const [k, v] of Object.entries(meta.settings))
+    L.push(`- **${k}**: ${mdEscape(typeof v === 'object' ? JSON.stringify(v) : v)}`);
   L.push('');
   L.push('## Results');
   L.push('');
-  L.push(`Medians of ${meta.settings.runs} run(s), [min–max] across runs. Ratios are OnAir ÷ peer from the same run on the same machine, or measured ÷ limit for absolute targets.`);
+  L.push(
+    `Medians of ${meta.settings.runs} run(s), [min–max] across runs. Ratios are OnAir ÷ peer from the same run on the same machine, or measured ÷ limit for absolute targets.`,
+  );
   L.push('');
   L.push(`| ${HEAD.join(' | ')} |`);
   L.push(`|${HEAD.map(() => '---').join('|')}|`);
@@ -164,9 +207,13 @@ function markdown({ rows, meta, informational }) {
   if (meta.details && meta.details.length) {
     L.push('## Run details');
     L.push('');
-    L.push('Per run: achieved rate, latency, CPU of the load generator (share of one core) and of the server process. A generator near 100 % means the load generator, not the server, was the limit.');
+    L.push(
+      'Per run: achieved rate, latency, CPU of the load generator (share of one core) and of the server process. A generator near 100 % means the load generator, not the server, was the limit.',
+    );
     L.push('');
-    L.push('| Scenario | Target | Run | req/s | p50 ms | p99 ms | errors/non-2xx | generator CPU | server CPU | pacing |');
+    L.push(
+      '| Scenario | Target | Run | req/s | p50 ms | p99 ms | errors/non-2xx | generator CPU | server CPU | pacing |',
+    );
     L.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const d of meta.details) {
       L.push(

@@ -6,7 +6,11 @@
 const http = require('node:http');
 const { nowMs, sleep } = require('./util');
 
-const [url, intervalMs, durationMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const [url, intervalMs, durationMs] = [
+  process.argv[2],
+  Number(process.argv[3]),
+  Number(process.argv[4]),
+];
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function scrape() {

@@ -84,14 +84,19 @@ function connectLight({ url, token, roomId, timeoutMs, localAddress }) {
   return new Promise((resolve) => {
     const u = new URL(url);
     const nsp = u.pathname && u.pathname !== '/' ? u.pathname : '/';
-    const ws = new WebSocket(`ws://${u.host}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false, localAddress });
+    const ws = new WebSocket(`ws://${u.host}/socket.io/?EIO=4&transport=websocket`, {
+      perMessageDeflate: false,
+      localAddress,
+    });
     let settled = false;
     const done = (err) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (err) ws.terminate();
-      resolve(err ? { ok: false, error: err } : { ok: true, socket: { disconnect: () => ws.close() } });
+      resolve(
+        err ? { ok: false, error: err } : { ok: true, socket: { disconnect: () => ws.close() } },
+      );
     };
     const timer = setTimeout(() => done('timeout'), timeoutMs);
     const prefix = nsp === '/' ? '' : `${nsp},`;
@@ -113,15 +118,27 @@ function connectLight({ url, token, roomId, timeoutMs, localAddress }) {
         lastAt = t;
         return;
       }
-      if (f.charCodeAt(0) === 48 /* 0: engine open */) return ws.send(`40${prefix}${JSON.stringify(token ? { token } : {})}`);
-      if (f.startsWith(`40${prefix}`)) return ws.send(`42${prefix}1${JSON.stringify(['room:join', { roomId }])}`);
+      if (f.charCodeAt(0) === 48 /* 0: engine open */)
+        return ws.send(`40${prefix}${JSON.stringify(token ? { token } : {})}`);
+      if (f.startsWith(`40${prefix}`))
+        return ws.send(`42${prefix}1${JSON.stringify(['room:join', { roomId }])}`);
       if (f.startsWith(`44${prefix}`)) return done(`connect_error: ${f.slice(2 + prefix.length)}`);
-      if (f.startsWith(`43${prefix}1`)) return f.includes('"ok":true') ? done(null) : done(`room:join refused: ${f.slice(0, 200)}`);
+      if (f.startsWith(`43${prefix}1`))
+        return f.includes('"ok":true') ? done(null) : done(`room:join refused: ${f.slice(0, 200)}`);
     });
   });
 }
 
-async function connect({ url, tokens, rooms, count, concurrency = 100, timeoutMs = 30000, offset = 0, light = false }) {
+async function connect({
+  url,
+  tokens,
+  rooms,
+  count,
+  concurrency = 100,
+  timeoutMs = 30000,
+  offset = 0,
+  light = false,
+}) {
   const t0 = Date.now();
   let next = 0;
   let ok = 0;
@@ -131,7 +148,13 @@ async function connect({ url, tokens, rooms, count, concurrency = 100, timeoutMs
       const i = next++;
       if (i >= count) return;
       const g = offset + i;
-      const r = await (light ? connectLight : connectOne)({ url, token: tokens.length ? tokens[g % tokens.length] : undefined, roomId: rooms.length ? rooms[g % rooms.length] : undefined, timeoutMs, localAddress: localAddressFor(url, g) });
+      const r = await (light ? connectLight : connectOne)({
+        url,
+        token: tokens.length ? tokens[g % tokens.length] : undefined,
+        roomId: rooms.length ? rooms[g % rooms.length] : undefined,
+        timeoutMs,
+        localAddress: localAddressFor(url, g),
+      });
       if (r.ok) {
         sockets.push(r.socket);
         ok++;
@@ -163,7 +186,14 @@ const handlers = {
     lastAt = null;
     return {};
   },
-  stats: async () => ({ hist: hist.toSparse(), firstAt, lastAt, sockets: sockets.length, cpu: process.cpuUsage(), rss: process.memoryUsage().rss }),
+  stats: async () => ({
+    hist: hist.toSparse(),
+    firstAt,
+    lastAt,
+    sockets: sockets.length,
+    cpu: process.cpuUsage(),
+    rss: process.memoryUsage().rss,
+  }),
   exit: async () => {
     await disconnect();
     setTimeout(() => process.exit(0), 50);

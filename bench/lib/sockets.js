@@ -16,7 +16,10 @@ class WorkerPool {
     this.workers = [];
     this.seq = 0;
     for (let i = 0; i < n; i++) {
-      const w = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096'] });
+      const w = fork(WORKER, [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv: ['--max-old-space-size=4096'],
+      });
       const pending = new Map();
       w.on('message', (m) => {
         const p = pending.get(m.id);
@@ -26,7 +29,8 @@ class WorkerPool {
         else p.reject(new Error(m.error));
       });
       w.on('exit', (code) => {
-        for (const p of pending.values()) p.reject(new Error(`socket worker exited (code ${code})`));
+        for (const p of pending.values())
+          p.reject(new Error(`socket worker exited (code ${code})`));
         pending.clear();
       });
       this.workers.push({ proc: w, pending });
@@ -51,7 +55,15 @@ class WorkerPool {
   }
 
   /** Connects `count` clients spread over the workers; each joins rooms[k % rooms.length]. */
-  async connect({ url, tokens, rooms, count, concurrency = 100, timeoutMs = 30000, light = false }) {
+  async connect({
+    url,
+    tokens,
+    rooms,
+    count,
+    concurrency = 100,
+    timeoutMs = 30000,
+    light = false,
+  }) {
     const n = this.workers.length;
     const share = (i) => Math.floor(count / n) + (i < count % n ? 1 : 0);
     let offset = 0;
@@ -61,10 +73,25 @@ class WorkerPool {
       return o;
     });
     const t0 = Date.now();
-    const rs = await this.all('connect', (i) => ({ url, tokens, rooms, count: share(i), concurrency: Math.max(1, Math.ceil(concurrency / n)), timeoutMs, offset: offsets[i], light }));
+    const rs = await this.all('connect', (i) => ({
+      url,
+      tokens,
+      rooms,
+      count: share(i),
+      concurrency: Math.max(1, Math.ceil(concurrency / n)),
+      timeoutMs,
+      offset: offsets[i],
+      light,
+    }));
     const errors = {};
-    for (const r of rs) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] || 0) + v;
-    return { connected: rs.reduce((a, r) => a + r.connected, 0), failed: rs.reduce((a, r) => a + r.failed, 0), errors, ms: Date.now() - t0 };
+    for (const r of rs)
+      for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] || 0) + v;
+    return {
+      connected: rs.reduce((a, r) => a + r.connected, 0),
+      failed: rs.reduce((a, r) => a + r.failed, 0),
+      errors,
+      ms: Date.now() - t0,
+    };
   }
 
   async disconnect() {
@@ -93,7 +120,13 @@ class WorkerPool {
       if (r.lastAt !== null) lastAt = lastAt === null ? r.lastAt : Math.max(lastAt, r.lastAt);
       cpuMicros += r.cpu.user + r.cpu.system;
     }
-    return { hist, firstAt, lastAt, cpuSeconds: cpuMicros / 1e6, sockets: rs.reduce((a, r) => a + r.sockets, 0) };
+    return {
+      hist,
+      firstAt,
+      lastAt,
+      cpuSeconds: cpuMicros / 1e6,
+      sockets: rs.reduce((a, r) => a + r.sockets, 0),
+    };
   }
 
   async close() {
@@ -122,7 +155,13 @@ async function connectSenders({ url, tokens, roomId, count, timeoutMs = 15000 })
   const sockets = await Promise.all(
     Array.from({ length: count }, (_, i) => {
       const token = tokens.length ? tokens[i % tokens.length] : undefined;
-      const s = io(url, { auth: token ? { token } : {}, transports: ['websocket'], forceNew: true, reconnection: false, timeout: timeoutMs });
+      const s = io(url, {
+        auth: token ? { token } : {},
+        transports: ['websocket'],
+        forceNew: true,
+        reconnection: false,
+        timeout: timeoutMs,
+      });
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error('sender: connect timeout')), timeoutMs);
         s.once('connect_error', (err) => {
@@ -143,7 +182,15 @@ async function connectSenders({ url, tokens, roomId, count, timeoutMs = 15000 })
   const send = (s) =>
     new Promise((resolve) => {
       const text = `b:${nowMs().toFixed(3)}:${++seq}`;
-      s.timeout(10000).emit('chat:send', { roomId, text }, (err, ack) => resolve(!err && ack && ack.ok ? null : err ? 'ack timeout' : JSON.stringify(ack && ack.error ? ack.error : ack)));
+      s.timeout(10000).emit('chat:send', { roomId, text }, (err, ack) =>
+        resolve(
+          !err && ack && ack.ok
+            ? null
+            : err
+              ? 'ack timeout'
+              : JSON.stringify(ack && ack.error ? ack.error : ack),
+        ),
+      );
     });
   const tally = (errors, e) => {
     if (e) errors[e] = (errors[e] || 0) + 1;
@@ -194,7 +241,12 @@ async function connectSenders({ url, tokens, roomId, count, timeoutMs = 15000 })
         await Promise.all(pending);
       };
       await Promise.all(sockets.map((s, i) => lane(s, (i / sockets.length) * interval)));
-      return { sent, refused: Object.values(errors).reduce((a, b) => a + b, 0), errors, ms: nowMs() - t0 };
+      return {
+        sent,
+        refused: Object.values(errors).reduce((a, b) => a + b, 0),
+        errors,
+        ms: nowMs() - t0,
+      };
     },
     close: () => sockets.forEach((s) => s.disconnect()),
   };

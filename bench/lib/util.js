@@ -15,7 +15,10 @@ function sleep(ms) {
 }
 
 /** Polls `fn` until it returns a truthy value or the deadline passes (then throws `message`). */
-async function until(fn, { timeoutMs = 30000, intervalMs = 100, message = 'condition not met' } = {}) {
+async function until(
+  fn,
+  { timeoutMs = 30000, intervalMs = 100, message = 'condition not met' } = {},
+) {
   const deadline = Date.now() + timeoutMs;
   let lastErr;
   for (;;) {
@@ -25,7 +28,8 @@ async function until(fn, { timeoutMs = 30000, intervalMs = 100, message = 'condi
     } catch (err) {
       lastErr = err;
     }
-    if (Date.now() > deadline) throw new Error(`${message} (after ${timeoutMs} ms)${lastErr ? `: ${lastErr.message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${message} (after ${timeoutMs} ms)${lastErr ? `: ${lastErr.message}` : ''}`);
     await sleep(intervalMs);
   }
 }
@@ -102,7 +106,8 @@ class LatencyHistogram {
   /** Sparse form for IPC: [[bucketIndex, count], ...]. */
   toSparse() {
     const out = [];
-    for (let i = 0; i < this.buckets.length; i++) if (this.buckets[i]) out.push([i, this.buckets[i]]);
+    for (let i = 0; i < this.buckets.length; i++)
+      if (this.buckets[i]) out.push([i, this.buckets[i]]);
     return { res: this.res, count: this.count, sum: this.sum, max: this.max, sparse: out };
   }
   static fromSparse(s) {
@@ -140,7 +145,22 @@ function procRss(pid) {
 
 function fmtNum(v, digits = 0) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return v.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 }
 
-module.exports = { nowMs, sleep, until, freePort, median, summarize, percentile, LatencyHistogram, procCpuSeconds, procRss, fmtNum };
+module.exports = {
+  nowMs,
+  sleep,
+  until,
+  freePort,
+  median,
+  summarize,
+  percentile,
+  LatencyHistogram,
+  procCpuSeconds,
+  procRss,
+  fmtNum,
+};

@@ -19,7 +19,11 @@ class StreamsController {
   }
 }
 Controller('api/v1/streams')(StreamsController);
-Get(':id')(StreamsController.prototype, 'get', Object.getOwnPropertyDescriptor(StreamsController.prototype, 'get'));
+Get(':id')(
+  StreamsController.prototype,
+  'get',
+  Object.getOwnPropertyDescriptor(StreamsController.prototype, 'get'),
+);
 Param('id')(StreamsController.prototype, 'get', 0);
 
 class HealthController {
@@ -28,13 +32,19 @@ class HealthController {
   }
 }
 Controller('health')(HealthController);
-Get('ready')(HealthController.prototype, 'ready', Object.getOwnPropertyDescriptor(HealthController.prototype, 'ready'));
+Get('ready')(
+  HealthController.prototype,
+  'ready',
+  Object.getOwnPropertyDescriptor(HealthController.prototype, 'ready'),
+);
 
 class AppModule {}
 Module({ controllers: [StreamsController, HealthController] })(AppModule);
 
 (async () => {
-  const app = await NestFactory.create(AppModule, new FastifyAdapter({ logger: false }), { logger: false });
+  const app = await NestFactory.create(AppModule, new FastifyAdapter({ logger: false }), {
+    logger: false,
+  });
   await app.listen(port, '127.0.0.1');
   process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
 })().catch((err) => {

@@ -17,7 +17,12 @@ const server = http.createServer((req, res) => {
   if (req.url === '/health') {
     res.writeHead(200, { 'content-type': 'application/json' });
     // Engine-level clients, so "0" means every transport has really closed.
-    res.end(JSON.stringify({ status: 'UP', websocketConnections: Math.max(chat.sockets.size, io.engine.clientsCount) }));
+    res.end(
+      JSON.stringify({
+        status: 'UP',
+        websocketConnections: Math.max(chat.sockets.size, io.engine.clientsCount),
+      }),
+    );
     return;
   }
   res.writeHead(404);
@@ -30,14 +35,23 @@ chat.on('connection', (socket) => {
   const user = { id: randomUUID(), displayName: 'peer' };
   socket.on('room:join', (payload, ack) => {
     const roomId = payload && typeof payload.roomId === 'string' ? payload.roomId : null;
-    if (!roomId) return typeof ack === 'function' && ack({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'roomId' } });
+    if (!roomId)
+      return (
+        typeof ack === 'function' &&
+        ack({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'roomId' } })
+      );
     void socket.join(roomId);
-    if (typeof ack === 'function') ack({ ok: true, onlineCount: chat.adapter.rooms.get(roomId)?.size ?? 0 });
+    if (typeof ack === 'function')
+      ack({ ok: true, onlineCount: chat.adapter.rooms.get(roomId)?.size ?? 0 });
   });
   socket.on('chat:send', (payload, ack) => {
     const roomId = payload && typeof payload.roomId === 'string' ? payload.roomId : null;
     const text = payload && typeof payload.text === 'string' ? payload.text.trim() : '';
-    if (!roomId || !text) return typeof ack === 'function' && ack({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'roomId, text' } });
+    if (!roomId || !text)
+      return (
+        typeof ack === 'function' &&
+        ack({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'roomId, text' } })
+      );
     const message = { id: randomUUID(), roomId, user, text, createdAt: new Date().toISOString() };
     chat.to(roomId).emit('chat:message', message);
     if (typeof ack === 'function') ack({ ok: true, message });

@@ -10,7 +10,12 @@ const { startProcess, waitReady } = require('../lib/procs');
 const { freePort } = require('../lib/util');
 
 function findNginx() {
-  for (const p of [process.env.BENCH_NGINX, '/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) {
+  for (const p of [
+    process.env.BENCH_NGINX,
+    '/usr/sbin/nginx',
+    '/usr/local/sbin/nginx',
+    '/usr/local/nginx/sbin/nginx',
+  ]) {
     if (p && fs.existsSync(p)) return p;
   }
   try {
@@ -62,9 +67,21 @@ http {
 }
 `,
   );
-  const proc = startProcess({ name: 'nginx', cmd: bin, args: ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', conf], env: { PATH: process.env.PATH }, cwd: prefix, cpu, logFile: path.join(prefix, 'logs', 'stdout.log') });
+  const proc = startProcess({
+    name: 'nginx',
+    cmd: bin,
+    args: ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', conf],
+    env: { PATH: process.env.PATH },
+    cwd: prefix,
+    cpu,
+    logFile: path.join(prefix, 'logs', 'stdout.log'),
+  });
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(proc, async () => (await fetch(`${url}/health/ready`).catch(() => null))?.status === 200, 15000);
+  await waitReady(
+    proc,
+    async () => (await fetch(`${url}/health/ready`).catch(() => null))?.status === 200,
+    15000,
+  );
   return { url, proc, fileUrl: `${url}/video.mp4` };
 }
 

@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Initial1795289653766 implements MigrationInterface {
-    name = 'Initial1795289653766'
+  name = 'Initial1795289653766';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "chat_messages" (
                 "id" uuid NOT NULL,
                 "roomId" uuid NOT NULL,
@@ -17,16 +17,16 @@ export class Initial1795289653766 implements MigrationInterface {
                 CONSTRAINT "PK_40c55ee0e571e268b0d3cd37d10" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_chat_messages_created" ON "chat_messages" ("createdAt")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "UQ_chat_messages_user_client_msg" ON "chat_messages" ("userId", "clientMsgId")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_chat_messages_room_created" ON "chat_messages" ("roomId", "createdAt", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "room_bans" (
                 "id" uuid NOT NULL,
                 "roomId" uuid NOT NULL,
@@ -37,10 +37,10 @@ export class Initial1795289653766 implements MigrationInterface {
                 CONSTRAINT "PK_f9d925f0f4d6ce338e967a299e0" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "UQ_room_bans_room_user" ON "room_bans" ("roomId", "userId")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "rooms" (
                 "id" uuid NOT NULL,
                 "name" character varying(80) NOT NULL,
@@ -53,13 +53,13 @@ export class Initial1795289653766 implements MigrationInterface {
                 CONSTRAINT "PK_0368a2d7c215f2d0458a54933f2" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_rooms_host" ON "rooms" ("hostId")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_rooms_status_created" ON "rooms" ("status", "createdAt", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "streams" (
                 "id" uuid NOT NULL,
                 "title" character varying(120) NOT NULL,
@@ -77,19 +77,19 @@ export class Initial1795289653766 implements MigrationInterface {
                 CONSTRAINT "PK_40440b6f569ebc02bc71c25c499" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_streams_room" ON "streams" ("roomId")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_streams_status" ON "streams" ("status")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_streams_created" ON "streams" ("createdAt", "id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_streams_owner_status" ON "streams" ("ownerId", "status")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "users" (
                 "id" uuid NOT NULL,
                 "usernameLower" character varying(32) NOT NULL,
@@ -103,10 +103,10 @@ export class Initial1795289653766 implements MigrationInterface {
                 CONSTRAINT "PK_a3ffb1c0c8416b9fc6f907b7433" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "UQ_users_username_lower" ON "users" ("usernameLower")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "videos" (
                 "id" uuid NOT NULL,
                 "ownerId" uuid NOT NULL,
@@ -121,72 +121,71 @@ export class Initial1795289653766 implements MigrationInterface {
                 CONSTRAINT "PK_e4c86c0cf95aff16e9fb8220f6b" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_videos_owner" ON "videos" ("ownerId")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_videos_created" ON "videos" ("createdAt", "id")
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_videos_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_videos_owner"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "videos"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."UQ_users_username_lower"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "users"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_streams_owner_status"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_streams_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_streams_status"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_streams_room"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "streams"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_rooms_status_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_rooms_host"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "rooms"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."UQ_room_bans_room_user"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "room_bans"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_chat_messages_room_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."UQ_chat_messages_user_client_msg"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."IDX_chat_messages_created"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "chat_messages"
         `);
-    }
-
+  }
 }

@@ -9,7 +9,9 @@ export class RegisterDto {
   @ApiProperty({ minLength: 3, maxLength: 32, pattern: '^[a-zA-Z0-9_.-]+$', example: 'alice' })
   @IsString()
   @Length(3, 32)
-  @Matches(/^[a-zA-Z0-9_.-]+$/, { message: 'username may only contain letters, digits, "_", "." and "-"' })
+  @Matches(/^[a-zA-Z0-9_.-]+$/, {
+    message: 'username may only contain letters, digits, "_", "." and "-"',
+  })
   username!: string;
 
   @ApiProperty({ minLength: 8, maxLength: 128, example: 'correct horse battery staple' })

@@ -13,7 +13,16 @@ import { TokenService } from './token.service';
 @Module({
   imports: [PassportModule, UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, TokenService, JwtStrategy, LoginLimiter, JwtAuthGuard, OptionalJwtAuthGuard, RolesGuard],
+  providers: [
+    AuthService,
+    PasswordHasher,
+    TokenService,
+    JwtStrategy,
+    LoginLimiter,
+    JwtAuthGuard,
+    OptionalJwtAuthGuard,
+    RolesGuard,
+  ],
   exports: [TokenService, JwtAuthGuard, OptionalJwtAuthGuard, RolesGuard, UsersModule],
 })
 export class AuthModule {}

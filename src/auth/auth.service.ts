@@ -27,7 +27,12 @@ export class AuthService implements OnApplicationBootstrap {
     if (!admin) return;
     if (await this.users.findByUsername(admin.username)) return;
     try {
-      await this.users.create({ username: admin.username, displayName: admin.username, passwordHash: await this.hasher.hash(admin.password), role: 'admin' });
+      await this.users.create({
+        username: admin.username,
+        displayName: admin.username,
+        passwordHash: await this.hasher.hash(admin.password),
+        role: 'admin',
+      });
       this.log.log({ username: admin.username }, 'Admin account created');
     } catch (err) {
       // Another replica created it at the same moment.
@@ -36,7 +41,8 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   async register(dto: RegisterDto): Promise<AuthResponseDto> {
-    if (await this.users.findByUsername(dto.username)) throw new ConflictError('username is already taken');
+    if (await this.users.findByUsername(dto.username))
+      throw new ConflictError('username is already taken');
     const user = await this.users.create({
       username: dto.username,
       displayName: dto.displayName ?? dto.username,

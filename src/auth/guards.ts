@@ -2,7 +2,12 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { DomainError, ForbiddenError, isUnavailableError, UnauthorizedError } from '../common/errors';
+import {
+  DomainError,
+  ForbiddenError,
+  isUnavailableError,
+  UnauthorizedError,
+} from '../common/errors';
 import type { Role } from '../users/user.entity';
 import type { AuthUser } from './auth.types';
 
@@ -35,7 +40,10 @@ export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (!roles?.length) return true;
     const user = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>().user;
     if (!user) throw new UnauthorizedError();

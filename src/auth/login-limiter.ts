@@ -30,12 +30,18 @@ export class LoginLimiter {
       ]);
     } catch (err) {
       this.metrics.rateLimitStoreFailed('http', 'fail-closed');
-      this.log.warn({ err: { message: (err as Error).message } }, 'Rate-limit store unavailable; refusing logins (fail closed)');
+      this.log.warn(
+        { err: { message: (err as Error).message } },
+        'Rate-limit store unavailable; refusing logins (fail closed)',
+      );
       throw new ServiceUnavailableError('Login is temporarily unavailable, try again shortly');
     }
     const blocked = results.filter((r) => r.isBlocked);
     if (blocked.length) {
-      throw new RateLimitedError(Math.max(1, ...blocked.map((r) => r.timeToBlockExpire)), 'Too many login attempts, try again later');
+      throw new RateLimitedError(
+        Math.max(1, ...blocked.map((r) => r.timeToBlockExpire)),
+        'Too many login attempts, try again later',
+      );
     }
   }
 }

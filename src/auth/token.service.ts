@@ -7,8 +7,15 @@ import { UsersRepository } from '../users/users.repository';
 import type { AccessTokenClaims, AuthUser } from './auth.types';
 
 /** The verification rules, shared verbatim by the passport-jwt strategy and the socket middleware. */
-export function jwtVerifyOptions(config: AppConfig): jwt.VerifyOptions & { algorithms: jwt.Algorithm[] } {
-  return { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience, clockTolerance: 5 };
+export function jwtVerifyOptions(
+  config: AppConfig,
+): jwt.VerifyOptions & { algorithms: jwt.Algorithm[] } {
+  return {
+    algorithms: ['HS256'],
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    clockTolerance: 5,
+  };
 }
 
 @Injectable()
@@ -18,7 +25,11 @@ export class TokenService {
     private readonly users: UsersRepository,
   ) {}
 
-  issue(user: { id: string; role: AccessTokenClaims['role'] }): { accessToken: string; tokenType: 'Bearer'; expiresIn: number } {
+  issue(user: { id: string; role: AccessTokenClaims['role'] }): {
+    accessToken: string;
+    tokenType: 'Bearer';
+    expiresIn: number;
+  } {
     const claims: AccessTokenClaims = { sub: user.id, role: user.role };
     const accessToken = jwt.sign(claims, this.config.jwt.secret, {
       algorithm: 'HS256',
@@ -43,7 +54,8 @@ export class TokenService {
   }
 
   async principal(claims: jwt.JwtPayload): Promise<AuthUser> {
-    if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.sub)) throw new UnauthorizedError('Invalid or expired token');
+    if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.sub))
+      throw new UnauthorizedError('Invalid or expired token');
     const user = await this.users.findById(claims.sub);
     if (!user || user.disabledAt) throw new UnauthorizedError('Invalid or expired token');
     return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };

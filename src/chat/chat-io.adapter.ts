@@ -113,10 +113,17 @@ export class ChatIoAdapter extends IoAdapter {
    * Observable is the short-lived one around each handler's result. Same delivery rules: a result
    * `{event, data}` is emitted, any other non-nil result is the ack, manual acks are left alone.
    */
-  override bindMessageHandlers(socket: AdapterSocket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+  override bindMessageHandlers(
+    socket: AdapterSocket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
     for (const { message, callback, isAckHandledManually } of handlers) {
       socket.on(String(message), (...args: unknown[]) => {
-        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args) as { data: unknown; ack?: unknown };
+        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args) as {
+          data: unknown;
+          ack?: unknown;
+        };
         let result$: Observable<unknown>;
         try {
           result$ = transform(callback(data, ack));
@@ -131,7 +138,8 @@ export class ChatIoAdapter extends IoAdapter {
               socket.emit(r.event, r.data);
               return;
             }
-            if (!isAckHandledManually && typeof ack === 'function') (ack as (v: unknown) => void)(response);
+            if (!isAckHandledManually && typeof ack === 'function')
+              (ack as (v: unknown) => void)(response);
           },
           error: () => undefined,
         });

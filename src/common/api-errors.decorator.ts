@@ -6,7 +6,10 @@ export class ErrorResponseDto {
   statusCode!: number;
   @ApiProperty({ example: 'Bad Request' })
   error!: string;
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: 'title must be shorter than or equal to 120 characters' })
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    example: 'title must be shorter than or equal to 120 characters',
+  })
   message!: string | string[];
   @ApiProperty({ example: 'VALIDATION_FAILED' })
   code!: string;
@@ -28,5 +31,9 @@ const TEXT: Record<number, string> = {
 
 /** Documents the contract's error shape for the given statuses. */
 export function ApiErrors(...statuses: number[]) {
-  return applyDecorators(...[...statuses, 429].map((s) => ApiResponse({ status: s, description: TEXT[s] ?? 'Error', type: ErrorResponseDto })));
+  return applyDecorators(
+    ...[...statuses, 429].map((s) =>
+      ApiResponse({ status: s, description: TEXT[s] ?? 'Error', type: ErrorResponseDto }),
+    ),
+  );
 }

@@ -48,7 +48,11 @@ export class DomainError extends Error {
 
 export class ValidationFailedError extends DomainError {
   constructor(message: string | string[]) {
-    super('VALIDATION_FAILED', Array.isArray(message) ? message.join('; ') : message, Array.isArray(message) ? { messages: message } : undefined);
+    super(
+      'VALIDATION_FAILED',
+      Array.isArray(message) ? message.join('; ') : message,
+      Array.isArray(message) ? { messages: message } : undefined,
+    );
   }
 }
 export class UnauthorizedError extends DomainError {
@@ -98,11 +102,34 @@ export function isUnavailableError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const e = err as Error & { code?: string; driverError?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', '57014', 'SQLITE_BUSY'].includes(code)) {
+  if (
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'ENOTFOUND',
+      'EHOSTUNREACH',
+      '57P01',
+      '57P02',
+      '57P03',
+      '53300',
+      '08000',
+      '08001',
+      '08003',
+      '08006',
+      '57014',
+      'SQLITE_BUSY',
+    ].includes(code)
+  ) {
     return true;
   }
   const msg = e.message ?? '';
-  if (/timeout exceeded when trying to connect|Connection terminated|connection timeout|Stream isn't writeable|Connection is closed|Command timed out|MaxRetriesPerRequest|database system is (starting up|shutting down)|not yet connected|Driver not Connected|DataSource is not initialized|Query read timeout|canceling statement due to statement timeout|Redis is unavailable/i.test(msg)) {
+  if (
+    /timeout exceeded when trying to connect|Connection terminated|connection timeout|Stream isn't writeable|Connection is closed|Command timed out|MaxRetriesPerRequest|database system is (starting up|shutting down)|not yet connected|Driver not Connected|DataSource is not initialized|Query read timeout|canceling statement due to statement timeout|Redis is unavailable/i.test(
+      msg,
+    )
+  ) {
     return true;
   }
   if (e.driverError && e.driverError !== err) return isUnavailableError(e.driverError);
@@ -116,7 +143,10 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
     return await Promise.race([
       p,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ServiceUnavailableError(`${what} did not answer within ${ms} ms`)), ms);
+        timer = setTimeout(
+          () => reject(new ServiceUnavailableError(`${what} did not answer within ${ms} ms`)),
+          ms,
+        );
       }),
     ]);
   } finally {

@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MetricsService } from '../metrics/metrics.service';
@@ -58,7 +65,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
-  toBody(exception: unknown, requestId: string): { status: number; body: ErrorBody; retryAfter?: number } {
+  toBody(
+    exception: unknown,
+    requestId: string,
+  ): { status: number; body: ErrorBody; retryAfter?: number } {
     let status = 500;
     let code: string = 'INTERNAL';
     let message: string | string[] = 'Internal server error';
@@ -99,9 +109,21 @@ export class HttpExceptionFilter implements ExceptionFilter {
       code = 'INTERNAL';
       status = 500;
     } else if (status === 503) {
-      this.logger.warn({ err: exception instanceof Error ? { name: exception.name, message: exception.message } : String(exception) }, 'Dependency unavailable');
+      this.logger.warn(
+        {
+          err:
+            exception instanceof Error
+              ? { name: exception.name, message: exception.message }
+              : String(exception),
+        },
+        'Dependency unavailable',
+      );
     }
-    return { status, body: { statusCode: status, error: reason(status), message, code, requestId }, retryAfter };
+    return {
+      status,
+      body: { statusCode: status, error: reason(status), message, code, requestId },
+      retryAfter,
+    };
   }
 }
 

@@ -26,7 +26,9 @@ export function nestingExceeds(root: object, maxDepth: number): boolean {
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     if (depth > maxDepth) return true;
-    const children = Array.isArray(v) ? (v as unknown[]) : Object.values(v as Record<string, unknown>);
+    const children = Array.isArray(v)
+      ? (v as unknown[])
+      : Object.values(v as Record<string, unknown>);
     for (const c of children) if (c !== null && typeof c === 'object') stack.push([c, depth + 1]);
   }
   return false;
@@ -58,54 +60,90 @@ function canonicalPath(url: string): string {
  * Cross-cutting Fastify hooks: request-id context, the metrics bearer check, HTTP metrics
  * (route template or "unmatched", never the raw path) and one JSON access-log line per request.
  */
-export function installHttpHooks(app: FastifyInstance, config: AppConfig, metrics: MetricsService, log: Logger, isDraining: () => boolean = () => false): void {
+export function installHttpHooks(
+  app: FastifyInstance,
+  config: AppConfig,
+  metrics: MetricsService,
+  log: Logger,
+  isDraining: () => boolean = () => false,
+): void {
   const metricsToken = config.metricsToken;
 
-  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    req.startedAt = process.hrtime.bigint();
-    metrics.httpStarted();
-    void reply.header('X-Request-Id', req.id);
-    // Shutting down: serve this request, then end its keep-alive connection. A client (or a
-    // proxy's upstream pool) that keeps sending on one connection would otherwise hold the
-    // process open until the shutdown timeout.
-    if (isDraining()) void reply.header('Connection', 'close');
-    requestContext.enterWith({ requestId: String(req.id) });
-    if (metricsToken !== undefined && canonicalPath(req.url).startsWith('/metrics')) {
-      const h = req.headers.authorization ?? '';
-      // The auth scheme is case-insensitive (RFC 9110); the token itself is compared in constant time.
-      const ok = /^bearer /i.test(h) && safeEqual(h.slice(7).trim(), metricsToken);
-      if (!ok) {
-        void reply
-          .status(401)
-          .header('WWW-Authenticate', 'Bearer realm="metrics"')
-          .send({ statusCode: 401, error: 'Unauthorized', message: 'A valid metrics token is required', code: 'UNAUTHORIZED', requestId: String(req.id) });
-        return;
+  app.addHook(
+    'onRequest',
+    (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      req.startedAt = process.hrtime.bigint();
+      metrics.httpStarted();
+      void reply.header('X-Request-Id', req.id);
+      // Shutting down: serve this request, then end its keep-alive connection. A client (or a
+      // proxy's upstream pool) that keeps sending on one connection would otherwise hold the
+      // process open until the shutdown timeout.
+      if (isDraining()) void reply.header('Connection', 'close');
+      requestContext.enterWith({ requestId: String(req.id) });
+      if (metricsToken !== undefined && canonicalPath(req.url).startsWith('/metrics')) {
+        const h = req.headers.authorization ?? '';
+        // The auth scheme is case-insensitive (RFC 9110); the token itself is compared in constant time.
+        const ok = /^bearer /i.test(h) && safeEqual(h.slice(7).trim(), metricsToken);
+        if (!ok) {
+          void reply
+            .status(401)
+            .header('WWW-Authenticate', 'Bearer realm="metrics"')
+            .send({
+              statusCode: 401,
+              error: 'Unauthorized',
+              message: 'A valid metrics token is required',
+              code: 'UNAUTHORIZED',
+              requestId: String(req.id),
+            });
+          return;
+        }
       }
-    }
-    done();
-  });
+      done();
+    },
+  );
 
   // Validation and class-transformer walk bodies recursively: a deeply nested JSON body (cheap to
   // send, well under the size limit) would overflow the stack there and become a 500. Refuse it
   // here, before anything recursive touches it.
-  app.addHook('preValidation', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    if (req.body !== null && typeof req.body === 'object' && nestingExceeds(req.body, MAX_JSON_DEPTH)) {
-      void reply
-        .status(400)
-        .header('content-type', 'application/json; charset=utf-8')
-        .send({ statusCode: 400, error: 'Bad Request', message: `JSON nesting is too deep (at most ${MAX_JSON_DEPTH} levels)`, code: 'VALIDATION_FAILED', requestId: String(req.id) });
-      return;
-    }
-    done();
-  });
+  app.addHook(
+    'preValidation',
+    (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      if (
+        req.body !== null &&
+        typeof req.body === 'object' &&
+        nestingExceeds(req.body, MAX_JSON_DEPTH)
+      ) {
+        void reply
+          .status(400)
+          .header('content-type', 'application/json; charset=utf-8')
+          .send({
+            statusCode: 400,
+            error: 'Bad Request',
+            message: `JSON nesting is too deep (at most ${MAX_JSON_DEPTH} levels)`,
+            code: 'VALIDATION_FAILED',
+            requestId: String(req.id),
+          });
+        return;
+      }
+      done();
+    },
+  );
 
   app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const route = req.routeOptions?.url ?? 'unmatched';
     const seconds = req.startedAt ? Number(process.hrtime.bigint() - req.startedAt) / 1e9 : 0;
     // A 404 from the not-found handler has no route template: count it as "unmatched".
-    const label = reply.statusCode === 404 && (route === '*' || route === '/*') ? 'unmatched' : route;
+    const label =
+      reply.statusCode === 404 && (route === '*' || route === '/*') ? 'unmatched' : route;
     metrics.httpFinished(req.method, label, reply.statusCode, seconds);
-    const line = { requestId: String(req.id), method: req.method, route: label, path: (req.url.split('?')[0] ?? '').slice(0, 200), statusCode: reply.statusCode, ms: Math.round(seconds * 1e5) / 100 };
+    const line = {
+      requestId: String(req.id),
+      method: req.method,
+      route: label,
+      path: (req.url.split('?')[0] ?? '').slice(0, 200),
+      statusCode: reply.statusCode,
+      ms: Math.round(seconds * 1e5) / 100,
+    };
     if (reply.statusCode >= 500) log.error(line, 'request failed');
     else log.info(line, 'request completed');
     done();

@@ -16,7 +16,23 @@ export function createRootLogger(level: LogLevel, destination?: pino.Destination
         const requestId = currentRequestId();
         return requestId ? { requestId } : {};
       },
-      redact: { paths: ['password', '*.password', 'key', '*.key', 'secret', '*.secret', 'sig', '*.sig', 'token', '*.token', 'accessToken', 'streamKey'], censor: '[redacted]' },
+      redact: {
+        paths: [
+          'password',
+          '*.password',
+          'key',
+          '*.key',
+          'secret',
+          '*.secret',
+          'sig',
+          '*.sig',
+          'token',
+          '*.token',
+          'accessToken',
+          'streamKey',
+        ],
+        censor: '[redacted]',
+      },
     },
     destination ?? pino.destination({ sync: false }),
   );
@@ -30,8 +46,13 @@ function isPlainFields(v: unknown): v is Record<string, unknown> {
 export class JsonLogger implements LoggerService {
   constructor(private readonly root: Logger) {}
 
-  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
-    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+  private write(
+    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal',
+    message: unknown,
+    rest: unknown[],
+  ): void {
+    const context =
+      typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     const fields: Record<string, unknown> = context ? { context } : {};
     // Our code logs pino-style, logger.warn({ fields }, 'text'); Nest appends the context, so the
     // text is the argument before it. For a string or Error message, Nest's error() puts a stack there.
@@ -43,7 +64,10 @@ export class JsonLogger implements LoggerService {
       else this.root[level]({ ...fields, ...message });
     } else {
       if (level === 'error' && text !== undefined) fields.stack = text;
-      this.root[level](fields, typeof message === 'string' ? message : JSON.stringify(message) ?? String(message));
+      this.root[level](
+        fields,
+        typeof message === 'string' ? message : (JSON.stringify(message) ?? String(message)),
+      );
     }
   }
 

@@ -12,7 +12,10 @@ export class PageQueryDto {
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page (nextCursor)', example: 'eyJ0IjoiMjAyNi0xMS0yMVQxMjowMDowMC4wMDBaIiwiaSI6Ii4uLiJ9' })
+  @ApiPropertyOptional({
+    description: 'Opaque cursor from a previous page (nextCursor)',
+    example: 'eyJ0IjoiMjAyNi0xMS0yMVQxMjowMDowMC4wMDBaIiwiaSI6Ii4uLiJ9',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -32,14 +35,20 @@ export interface Cursor {
 }
 
 export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify({ t: c.createdAt.toISOString(), i: c.id })).toString('base64url');
+  return Buffer.from(JSON.stringify({ t: c.createdAt.toISOString(), i: c.id })).toString(
+    'base64url',
+  );
 }
 
 export function decodeCursor(s: string | undefined): Cursor | undefined {
   if (s === undefined) return undefined;
   try {
-    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as { t?: unknown; i?: unknown };
-    if (typeof v.t !== 'string' || typeof v.i !== 'string' || !/^[0-9a-f-]{36}$/i.test(v.i)) throw new Error();
+    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as {
+      t?: unknown;
+      i?: unknown;
+    };
+    if (typeof v.t !== 'string' || typeof v.i !== 'string' || !/^[0-9a-f-]{36}$/i.test(v.i))
+      throw new Error();
     const createdAt = new Date(v.t);
     if (Number.isNaN(createdAt.getTime())) throw new Error();
     return { createdAt, id: v.i };
@@ -49,7 +58,11 @@ export function decodeCursor(s: string | undefined): Cursor | undefined {
 }
 
 /** Build a page from `limit + 1` rows fetched in keyset order. */
-export function toPage<R extends { createdAt: Date; id: string }, T>(rows: R[], limit: number, map: (r: R) => T): Page<T> {
+export function toPage<R extends { createdAt: Date; id: string }, T>(
+  rows: R[],
+  limit: number,
+  map: (r: R) => T,
+): Page<T> {
   const more = rows.length > limit;
   const slice = more ? rows.slice(0, limit) : rows;
   const last = slice[slice.length - 1];

@@ -23,7 +23,10 @@ describe('loadConfig', () => {
   });
 
   it('switches to PostgreSQL and Redis by URL', () => {
-    const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/onair', REDIS_URL: 'redis://r:6379' });
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u@db:5432/onair',
+      REDIS_URL: 'redis://r:6379',
+    });
     expect(c.database.mode).toBe('postgres');
     expect(c.redis.url).toBe('redis://r:6379');
   });
@@ -62,10 +65,31 @@ describe('loadConfig', () => {
 
   it('requires a strong JWT_SECRET (and hook/play secrets) in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'changeme', HOOK_SECRET: strong, PLAY_URL_SECRET: strong })).toThrow(/JWT_SECRET/);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short-secret-1234', HOOK_SECRET: strong, PLAY_URL_SECRET: strong })).toThrow(/JWT_SECRET/);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, PLAY_URL_SECRET: strong })).toThrow(/HOOK_SECRET/);
-    const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, HOOK_SECRET: strong, PLAY_URL_SECRET: strong });
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'changeme',
+        HOOK_SECRET: strong,
+        PLAY_URL_SECRET: strong,
+      }),
+    ).toThrow(/JWT_SECRET/);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'short-secret-1234',
+        HOOK_SECRET: strong,
+        PLAY_URL_SECRET: strong,
+      }),
+    ).toThrow(/JWT_SECRET/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, PLAY_URL_SECRET: strong }),
+    ).toThrow(/HOOK_SECRET/);
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: strong,
+      HOOK_SECRET: strong,
+      PLAY_URL_SECRET: strong,
+    });
     expect(c.jwt.generated).toBe(false);
     expect(c.isProduction).toBe(true);
   });
@@ -84,13 +108,22 @@ describe('loadConfig', () => {
   it('parses trust-proxy forms and chat limits', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
-    expect(loadConfig({ CHAT_RATE_LIMIT: '10/30' }).chat).toMatchObject({ rateLimit: 10, rateWindowSec: 30 });
-    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, http://localhost:5173' }).corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toBe(
+      '10.0.0.0/8,127.0.0.1',
+    );
+    expect(loadConfig({ CHAT_RATE_LIMIT: '10/30' }).chat).toMatchObject({
+      rateLimit: 10,
+      rateWindowSec: 30,
+    });
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://a.example, http://localhost:5173' }).corsOrigins,
+    ).toEqual(['https://a.example', 'http://localhost:5173']);
   });
 
   it('treats empty values as unset (compose passes ${VAR:-})', () => {
-    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '  ', PORT: '' }).database.mode).toBe('sqlite');
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '  ', PORT: '' }).database.mode).toBe(
+      'sqlite',
+    );
   });
 });
 
@@ -102,5 +135,7 @@ describe('parseDuration', () => {
     ['7d', 604800],
     ['30s', 30],
   ])('%s → %d s', (v, n) => expect(parseDuration(v)).toBe(n));
-  it.each(['', 'x', '-1', '1w', '0'])('rejects %p', (v) => expect(parseDuration(v)).toBeUndefined());
+  it.each(['', 'x', '-1', '1w', '0'])('rejects %p', (v) =>
+    expect(parseDuration(v)).toBeUndefined(),
+  );
 });

@@ -6,4 +6,11 @@ import { UserEntity } from '../users/user.entity';
 import { VideoEntity } from '../videos/video.entity';
 
 /** Every entity, in one list shared by the app and the migration CLI. */
-export const ENTITIES = [UserEntity, StreamEntity, RoomEntity, RoomBanEntity, ChatMessageEntity, VideoEntity];
+export const ENTITIES = [
+  UserEntity,
+  StreamEntity,
+  RoomEntity,
+  RoomBanEntity,
+  ChatMessageEntity,
+  VideoEntity,
+];

@@ -1,6 +1,18 @@
 import { Controller, Get, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import type { AppConfig } from '../config/app-config';
@@ -31,7 +43,10 @@ class HealthSummaryDto {
   websocketConnections!: number;
   @ApiProperty({ example: 150 })
   onlineViewers!: number;
-  @ApiProperty({ description: 'Process CPU use since the previous call, percent of one core', example: 3.2 })
+  @ApiProperty({
+    description: 'Process CPU use since the previous call, percent of one core',
+    example: 3.2,
+  })
   cpuUsage!: number;
   @ApiProperty({ description: 'Resident set size', example: 96.4 })
   memoryUsageMb!: number;
@@ -65,7 +80,10 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: database (and Redis when configured) answer and the process is not draining' })
+  @ApiOperation({
+    summary:
+      'Readiness: database (and Redis when configured) answer and the process is not draining',
+  })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.checkReady();
@@ -84,7 +102,9 @@ export class HealthController {
     return this.health.check([
       () => {
         const check = this.indicator.check('lifecycle');
-        return this.lifecycle.shuttingDown ? check.down({ draining: true }) : check.up({ draining: false });
+        return this.lifecycle.shuttingDown
+          ? check.down({ draining: true })
+          : check.up({ draining: false });
       },
       () => this.db.pingCheck('database', { timeout: 1500 }),
       ...(this.redis ? [() => this.redisCheck()] : []),
@@ -102,14 +122,17 @@ export class HealthController {
         (r) => (r.database?.status === 'up' ? ('up' as const) : ('down' as const)),
         () => 'down' as const,
       ),
-      this.redis ? this.redis.ping().then((ok) => (ok ? ('up' as const) : ('down' as const))) : Promise.resolve('disabled' as const),
+      this.redis
+        ? this.redis.ping().then((ok) => (ok ? ('up' as const) : ('down' as const)))
+        : Promise.resolve('disabled' as const),
     ]);
     const [liveStreams, websocketConnections, onlineViewers] = await Promise.all([
       this.metrics.readGauge(this.metrics.liveStreams),
       this.metrics.readGauge(this.metrics.wsConnections),
       this.metrics.readGauge(this.metrics.onlineViewers),
     ]);
-    const status = database === 'up' && redis !== 'down' && !this.lifecycle.shuttingDown ? 'UP' : 'DOWN';
+    const status =
+      database === 'up' && redis !== 'down' && !this.lifecycle.shuttingDown ? 'UP' : 'DOWN';
     if (status === 'DOWN') void reply.status(503);
     return {
       status,

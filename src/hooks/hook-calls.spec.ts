@@ -14,26 +14,57 @@ function parseForm(body: string): Record<string, string | string[]> {
 }
 /** Bodies exactly as nginx-rtmp 1.2.2 posted them. */
 const nginx = (s: string) => parseNginxRtmp(parseForm(s));
-const PUB = 'app=live&flashver=FMLE/3.0%20(compatible%3B%20Lavf59.27&swfurl=&tcurl=rtmp://127.0.0.1:41039/live&pageurl=&addr=127.0.0.1&clientid=3';
-const PLAYER = 'app=live&flashver=LNX%209,0,124,2&swfurl=&tcurl=rtmp://127.0.0.1:41039/live&pageurl=&addr=127.0.0.1&clientid=8';
+const PUB =
+  'app=live&flashver=FMLE/3.0%20(compatible%3B%20Lavf59.27&swfurl=&tcurl=rtmp://127.0.0.1:41039/live&pageurl=&addr=127.0.0.1&clientid=3';
+const PLAYER =
+  'app=live&flashver=LNX%209,0,124,2&swfurl=&tcurl=rtmp://127.0.0.1:41039/live&pageurl=&addr=127.0.0.1&clientid=8';
 
 describe('parseNginxRtmp', () => {
   it('reads publish, publish_done, play and play_done with the client query appended', () => {
-    expect(nginx(`${PUB}&call=publish&name=${ID}&type=live&key=${KEY}&x=1`)).toEqual({ action: 'publish', name: ID, key: KEY, clientId: '3' });
-    expect(nginx(`${PUB}&call=publish_done&name=${ID}&key=${KEY}`)).toEqual({ action: 'publish_done', name: ID, clientId: '3' });
-    expect(nginx(`${PLAYER}&call=play&name=${ID}&start=4294965296&duration=0&reset=0&exp=123&sig=abc`)).toEqual({ action: 'play', name: ID, exp: '123', sig: 'abc', countViewer: true });
-    expect(nginx(`${PLAYER}&call=play_done&name=${ID}&exp=123&sig=abc`)).toEqual({ action: 'play_done', name: ID, exp: '123', sig: 'abc' });
+    expect(nginx(`${PUB}&call=publish&name=${ID}&type=live&key=${KEY}&x=1`)).toEqual({
+      action: 'publish',
+      name: ID,
+      key: KEY,
+      clientId: '3',
+    });
+    expect(nginx(`${PUB}&call=publish_done&name=${ID}&key=${KEY}`)).toEqual({
+      action: 'publish_done',
+      name: ID,
+      clientId: '3',
+    });
+    expect(
+      nginx(`${PLAYER}&call=play&name=${ID}&start=4294965296&duration=0&reset=0&exp=123&sig=abc`),
+    ).toEqual({ action: 'play', name: ID, exp: '123', sig: 'abc', countViewer: true });
+    expect(nginx(`${PLAYER}&call=play_done&name=${ID}&exp=123&sig=abc`)).toEqual({
+      action: 'play_done',
+      name: ID,
+      exp: '123',
+      sig: 'abc',
+    });
   });
 
   it('passes missing values on as null (the rules refuse them)', () => {
-    expect(nginx(`${PUB}&call=publish&name=${ID}&type=live`)).toEqual({ action: 'publish', name: ID, key: null, clientId: '3' });
-    expect(nginx(`call=publish&name=&key=`)).toEqual({ action: 'publish', name: null, key: null, clientId: null });
+    expect(nginx(`${PUB}&call=publish&name=${ID}&type=live`)).toEqual({
+      action: 'publish',
+      name: ID,
+      key: null,
+      clientId: '3',
+    });
+    expect(nginx(`call=publish&name=&key=`)).toEqual({
+      action: 'publish',
+      name: null,
+      key: null,
+      clientId: null,
+    });
     expect(nginx(`call=publish&name=${'x'.repeat(65)}&key=k`)).toMatchObject({ name: null });
-    expect(nginx(`call=publish&name=${encodeURIComponent("' OR 1=1 --")}&key=k`)).toMatchObject({ name: "' OR 1=1 --" });
+    expect(nginx(`call=publish&name=${encodeURIComponent("' OR 1=1 --")}&key=k`)).toMatchObject({
+      name: "' OR 1=1 --",
+    });
   });
 
   it('answers done, update, connect and record_done as notifications without effect', () => {
-    for (const call of ['done', 'update', 'connect', 'record_done']) expect(nginx(`${PUB}&call=${call}&name=${ID}`)).toEqual({ action: 'ignore' });
+    for (const call of ['done', 'update', 'connect', 'record_done'])
+      expect(nginx(`${PUB}&call=${call}&name=${ID}`)).toEqual({ action: 'ignore' });
   });
 
   it('refuses a body whose structure cannot be trusted', () => {
@@ -48,39 +79,100 @@ describe('parseNginxRtmp', () => {
     ]) {
       expect(() => nginx(body)).toThrow(ValidationFailedError);
     }
-    for (const raw of [undefined, null, 'call=publish', [], 42]) expect(() => parseNginxRtmp(raw)).toThrow(ValidationFailedError);
+    for (const raw of [undefined, null, 'call=publish', [], 42])
+      expect(() => parseNginxRtmp(raw)).toThrow(ValidationFailedError);
   });
 });
 
 describe('parseSrs', () => {
-  const base = { server_id: 'vid-0xk989d', service_id: 'f4o4aw1l', client_id: '341w361a', ip: '127.0.0.1', vhost: '__defaultVhost__', app: 'live', tcUrl: 'rtmp://127.0.0.1/live', stream: ID, stream_url: `/live/${ID}`, stream_id: 'vid-124q9y3' };
+  const base = {
+    server_id: 'vid-0xk989d',
+    service_id: 'f4o4aw1l',
+    client_id: '341w361a',
+    ip: '127.0.0.1',
+    vhost: '__defaultVhost__',
+    app: 'live',
+    tcUrl: 'rtmp://127.0.0.1/live',
+    stream: ID,
+    stream_url: `/live/${ID}`,
+    stream_id: 'vid-124q9y3',
+  };
 
   it('maps on_publish/on_unpublish/on_play/on_stop and reads key, exp, sig from param', () => {
-    expect(parseSrs({ ...base, action: 'on_publish', param: `?key=${KEY}&foo=bar` })).toEqual({ action: 'publish', name: ID, key: KEY, clientId: '341w361a' });
-    expect(parseSrs({ ...base, action: 'on_unpublish', param: `?key=${KEY}` })).toEqual({ action: 'publish_done', name: ID, clientId: '341w361a' });
-    expect(parseSrs({ ...base, action: 'on_play', param: '?exp=1&sig=s', pageUrl: '' })).toEqual({ action: 'play', name: ID, exp: '1', sig: 's', countViewer: true });
-    expect(parseSrs({ ...base, action: 'on_stop', param: '?exp=1&sig=s' })).toEqual({ action: 'play_done', name: ID, exp: '1', sig: 's' });
-    expect(parseSrs({ ...base, action: 'on_publish', client_id: 1985, param: '' })).toEqual({ action: 'publish', name: ID, key: null, clientId: '1985' });
+    expect(parseSrs({ ...base, action: 'on_publish', param: `?key=${KEY}&foo=bar` })).toEqual({
+      action: 'publish',
+      name: ID,
+      key: KEY,
+      clientId: '341w361a',
+    });
+    expect(parseSrs({ ...base, action: 'on_unpublish', param: `?key=${KEY}` })).toEqual({
+      action: 'publish_done',
+      name: ID,
+      clientId: '341w361a',
+    });
+    expect(parseSrs({ ...base, action: 'on_play', param: '?exp=1&sig=s', pageUrl: '' })).toEqual({
+      action: 'play',
+      name: ID,
+      exp: '1',
+      sig: 's',
+      countViewer: true,
+    });
+    expect(parseSrs({ ...base, action: 'on_stop', param: '?exp=1&sig=s' })).toEqual({
+      action: 'play_done',
+      name: ID,
+      exp: '1',
+      sig: 's',
+    });
+    expect(parseSrs({ ...base, action: 'on_publish', client_id: 1985, param: '' })).toEqual({
+      action: 'publish',
+      name: ID,
+      key: null,
+      clientId: '1985',
+    });
     expect(parseSrs({ ...base, action: 'on_connect' })).toEqual({ action: 'ignore' });
   });
 
   it('refuses unknown actions, wrong types and repeated query values', () => {
-    for (const body of [{ ...base, action: 'on_hack' }, { ...base }, { ...base, action: 'on_publish', stream: 5 }, { ...base, action: 'on_publish', param: '?key=a&key=b' }, { ...base, action: 'on_publish', client_id: { a: 1 } }, { ...base, action: ['on_publish'] }]) {
+    for (const body of [
+      { ...base, action: 'on_hack' },
+      { ...base },
+      { ...base, action: 'on_publish', stream: 5 },
+      { ...base, action: 'on_publish', param: '?key=a&key=b' },
+      { ...base, action: 'on_publish', client_id: { a: 1 } },
+      { ...base, action: ['on_publish'] },
+    ]) {
       expect(() => parseSrs(body)).toThrow(ValidationFailedError);
     }
   });
 });
 
 describe('parseMediaMtx', () => {
-  const base = { user: '', password: '', token: '', ip: '127.0.0.1', protocol: 'rtmp', id: '9a3c1d2e-7b4f-4c5d-8e6f-1a2b3c4d5e6f' };
+  const base = {
+    user: '',
+    password: '',
+    token: '',
+    ip: '127.0.0.1',
+    protocol: 'rtmp',
+    id: '9a3c1d2e-7b4f-4c5d-8e6f-1a2b3c4d5e6f',
+  };
 
   it('maps publish and read (read is not counted: no "done" call exists)', () => {
-    expect(parseMediaMtx({ ...base, action: 'publish', path: ID, query: `key=${KEY}` })).toEqual({ action: 'publish', name: ID, key: KEY, clientId: base.id });
-    expect(parseMediaMtx({ ...base, action: 'read', path: `/${ID}`, query: 'exp=1&sig=s', id: null })).toEqual({ action: 'play', name: ID, exp: '1', sig: 's', countViewer: false });
+    expect(parseMediaMtx({ ...base, action: 'publish', path: ID, query: `key=${KEY}` })).toEqual({
+      action: 'publish',
+      name: ID,
+      key: KEY,
+      clientId: base.id,
+    });
+    expect(
+      parseMediaMtx({ ...base, action: 'read', path: `/${ID}`, query: 'exp=1&sig=s', id: null }),
+    ).toEqual({ action: 'play', name: ID, exp: '1', sig: 's', countViewer: false });
   });
 
   it('refuses every other action', () => {
-    for (const action of ['playback', 'api', 'metrics', 'pprof', 'future']) expect(parseMediaMtx({ ...base, action, path: ID, query: `key=${KEY}` })).toEqual({ action: 'deny' });
+    for (const action of ['playback', 'api', 'metrics', 'pprof', 'future'])
+      expect(parseMediaMtx({ ...base, action, path: ID, query: `key=${KEY}` })).toEqual({
+        action: 'deny',
+      });
     expect(() => parseMediaMtx({ ...base, path: ID })).toThrow(ValidationFailedError);
   });
 });

@@ -8,7 +8,13 @@ import { ValidationFailedError } from '../common/errors';
 export type HookCall =
   | { action: 'publish'; name: string | null; key: string | null; clientId: string | null }
   | { action: 'publish_done'; name: string | null; clientId: string | null }
-  | { action: 'play'; name: string | null; exp: string | null; sig: string | null; countViewer: boolean }
+  | {
+      action: 'play';
+      name: string | null;
+      exp: string | null;
+      sig: string | null;
+      countViewer: boolean;
+    }
   | { action: 'play_done'; name: string | null; exp: string | null; sig: string | null }
   /** A notification we do not act on: answered "allowed", nothing changes. */
   | { action: 'ignore' }
@@ -23,7 +29,8 @@ const MAX_CLIENT_ID = 128;
 type Fields = Record<string, unknown>;
 
 function asObject(body: unknown): Fields {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationFailedError('body must be an object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ValidationFailedError('body must be an object');
   return body as Fields;
 }
 
@@ -46,7 +53,8 @@ function name(raw: string | null): string | null {
 }
 
 function clientId(raw: string | null, label: string): string | null {
-  if (raw !== null && raw.length > MAX_CLIENT_ID) throw new ValidationFailedError(`${label} must be at most ${MAX_CLIENT_ID} characters`);
+  if (raw !== null && raw.length > MAX_CLIENT_ID)
+    throw new ValidationFailedError(`${label} must be at most ${MAX_CLIENT_ID} characters`);
   return raw;
 }
 
@@ -63,7 +71,16 @@ function queryFields(raw: string | null, label: string): Fields {
   return out;
 }
 
-const NGINX_CALLS = ['publish', 'publish_done', 'play', 'play_done', 'done', 'update', 'connect', 'record_done'] as const;
+const NGINX_CALLS = [
+  'publish',
+  'publish_done',
+  'play',
+  'play_done',
+  'done',
+  'update',
+  'connect',
+  'record_done',
+] as const;
 
 /**
  * nginx-rtmp `notify_method post` body (form-encoded), e.g.
@@ -74,15 +91,31 @@ const NGINX_CALLS = ['publish', 'publish_done', 'play', 'play_done', 'done', 'up
 export function parseNginxRtmp(raw: unknown): HookCall {
   const body = asObject(raw);
   const call = field(body, 'call');
-  if (call === null || !(NGINX_CALLS as readonly string[]).includes(call)) throw new ValidationFailedError(`call must be one of ${NGINX_CALLS.join(', ')}`);
+  if (call === null || !(NGINX_CALLS as readonly string[]).includes(call))
+    throw new ValidationFailedError(`call must be one of ${NGINX_CALLS.join(', ')}`);
   const n = name(field(body, 'name'));
   switch (call as (typeof NGINX_CALLS)[number]) {
     case 'publish':
-      return { action: 'publish', name: n, key: field(body, 'key'), clientId: clientId(field(body, 'clientid'), 'clientid') };
+      return {
+        action: 'publish',
+        name: n,
+        key: field(body, 'key'),
+        clientId: clientId(field(body, 'clientid'), 'clientid'),
+      };
     case 'publish_done':
-      return { action: 'publish_done', name: n, clientId: clientId(field(body, 'clientid'), 'clientid') };
+      return {
+        action: 'publish_done',
+        name: n,
+        clientId: clientId(field(body, 'clientid'), 'clientid'),
+      };
     case 'play':
-      return { action: 'play', name: n, exp: field(body, 'exp'), sig: field(body, 'sig'), countViewer: true };
+      return {
+        action: 'play',
+        name: n,
+        exp: field(body, 'exp'),
+        sig: field(body, 'sig'),
+        countViewer: true,
+      };
     case 'play_done':
       return { action: 'play_done', name: n, exp: field(body, 'exp'), sig: field(body, 'sig') };
     case 'done':
@@ -93,7 +126,17 @@ export function parseNginxRtmp(raw: unknown): HookCall {
   }
 }
 
-const SRS_ACTIONS = ['on_publish', 'on_unpublish', 'on_play', 'on_stop', 'on_connect', 'on_close', 'on_dvr', 'on_hls', 'on_hls_notify'] as const;
+const SRS_ACTIONS = [
+  'on_publish',
+  'on_unpublish',
+  'on_play',
+  'on_stop',
+  'on_connect',
+  'on_close',
+  'on_dvr',
+  'on_hls',
+  'on_hls_notify',
+] as const;
 
 /**
  * SRS `http_hooks` JSON, e.g. `{"action":"on_publish","client_id":"341w361a","ip":"127.0.0.1",
@@ -104,17 +147,29 @@ const SRS_ACTIONS = ['on_publish', 'on_unpublish', 'on_play', 'on_stop', 'on_con
 export function parseSrs(raw: unknown): HookCall {
   const body = asObject(raw);
   const action = field(body, 'action');
-  if (action === null || !(SRS_ACTIONS as readonly string[]).includes(action)) throw new ValidationFailedError(`action must be one of ${SRS_ACTIONS.join(', ')}`);
+  if (action === null || !(SRS_ACTIONS as readonly string[]).includes(action))
+    throw new ValidationFailedError(`action must be one of ${SRS_ACTIONS.join(', ')}`);
   const n = name(field(body, 'stream'));
   const id = clientId(field(body, 'client_id', { numeric: true }), 'client_id');
   switch (action as (typeof SRS_ACTIONS)[number]) {
     case 'on_publish':
-      return { action: 'publish', name: n, key: field(queryFields(field(body, 'param'), 'param'), 'key'), clientId: id };
+      return {
+        action: 'publish',
+        name: n,
+        key: field(queryFields(field(body, 'param'), 'param'), 'key'),
+        clientId: id,
+      };
     case 'on_unpublish':
       return { action: 'publish_done', name: n, clientId: id };
     case 'on_play': {
       const q = queryFields(field(body, 'param'), 'param');
-      return { action: 'play', name: n, exp: field(q, 'exp'), sig: field(q, 'sig'), countViewer: true };
+      return {
+        action: 'play',
+        name: n,
+        exp: field(q, 'exp'),
+        sig: field(q, 'sig'),
+        countViewer: true,
+      };
     }
     case 'on_stop': {
       const q = queryFields(field(body, 'param'), 'param');
@@ -144,10 +199,22 @@ export function parseMediaMtx(raw: unknown): HookCall {
   const path = field(body, 'path');
   const n = name(path !== null && path.startsWith('/') ? path.slice(1) : path);
   const id = clientId(field(body, 'id'), 'id');
-  if (action === 'publish') return { action: 'publish', name: n, key: field(queryFields(field(body, 'query'), 'query'), 'key'), clientId: id };
+  if (action === 'publish')
+    return {
+      action: 'publish',
+      name: n,
+      key: field(queryFields(field(body, 'query'), 'query'), 'key'),
+      clientId: id,
+    };
   if (action === 'read') {
     const q = queryFields(field(body, 'query'), 'query');
-    return { action: 'play', name: n, exp: field(q, 'exp'), sig: field(q, 'sig'), countViewer: false };
+    return {
+      action: 'play',
+      name: n,
+      exp: field(q, 'exp'),
+      sig: field(q, 'sig'),
+      countViewer: false,
+    };
   }
   return { action: 'deny' };
 }

@@ -9,7 +9,12 @@ import { HookSecretGuard } from './hook-secret.guard';
  * and exempt from the per-IP HTTP throttle (one media server makes all the calls).
  */
 export function HookController(dialect: string) {
-  return applyDecorators(Controller(`hooks/${dialect}`), ApiTags('hooks'), SkipThrottle(), UseGuards(HookSecretGuard));
+  return applyDecorators(
+    Controller(`hooks/${dialect}`),
+    ApiTags('hooks'),
+    SkipThrottle(),
+    UseGuards(HookSecretGuard),
+  );
 }
 
 /** The single POST route of a hook controller; `refusedIs403` when the dialect also refuses with 403. */
@@ -18,7 +23,17 @@ export function HookPost(opts: { refusedIs403?: boolean } = {}) {
   return applyDecorators(
     Post(),
     HttpCode(200),
-    ApiQuery({ name: 'secret', required: true, description: 'HOOK_SECRET', example: 'change-me-to-a-long-random-string' }),
-    ApiForbiddenResponse({ description: opts.refusedIs403 ? `Refused (publish/play not allowed), or: ${forbidden}` : forbidden, type: ErrorResponseDto }),
+    ApiQuery({
+      name: 'secret',
+      required: true,
+      description: 'HOOK_SECRET',
+      example: 'change-me-to-a-long-random-string',
+    }),
+    ApiForbiddenResponse({
+      description: opts.refusedIs403
+        ? `Refused (publish/play not allowed), or: ${forbidden}`
+        : forbidden,
+      type: ErrorResponseDto,
+    }),
   );
 }

@@ -14,9 +14,11 @@ export class HookSecretGuard implements CanActivate {
   constructor(@InjectConfig() private readonly config: AppConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const query = context.switchToHttp().getRequest<FastifyRequest>().query as Record<string, unknown> | undefined;
+    const query = context.switchToHttp().getRequest<FastifyRequest>().query as
+      Record<string, unknown> | undefined;
     const secret = query?.secret;
-    if (typeof secret !== 'string' || !safeEqual(secret, this.config.hooks.secret)) throw new ForbiddenError('invalid hook secret');
+    if (typeof secret !== 'string' || !safeEqual(secret, this.config.hooks.secret))
+      throw new ForbiddenError('invalid hook secret');
     return true;
   }
 }

@@ -16,7 +16,9 @@ export class HooksService {
         await this.streams.publishDone(server, call.name, call.clientId);
         return true;
       case 'play':
-        return this.streams.authorizePlay(server, call.name, call.exp, call.sig, { countViewer: call.countViewer });
+        return this.streams.authorizePlay(server, call.name, call.exp, call.sig, {
+          countViewer: call.countViewer,
+        });
       case 'play_done':
         await this.streams.playDone(call.name, call.exp, call.sig);
         return true;

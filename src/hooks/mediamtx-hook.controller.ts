@@ -1,5 +1,11 @@
 import { Body } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/api-errors.decorator';
 import { UnauthorizedError } from '../common/errors';
 import { MediaMtxAuthBodyDto } from './dto/hook-bodies.dto';
@@ -24,6 +30,7 @@ export class MediaMtxHookController {
   @ApiUnauthorizedResponse({ description: 'Refused', type: ErrorResponseDto })
   @ApiBadRequestResponse({ description: 'Malformed body', type: ErrorResponseDto })
   async handle(@Body() body: unknown): Promise<void> {
-    if (!(await this.hooks.handle('mediamtx', parseMediaMtx(body)))) throw new UnauthorizedError('refused');
+    if (!(await this.hooks.handle('mediamtx', parseMediaMtx(body))))
+      throw new UnauthorizedError('refused');
   }
 }

@@ -1,5 +1,11 @@
 import { Body } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+} from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/api-errors.decorator';
 import { ForbiddenError } from '../common/errors';
 import { NginxRtmpHookBodyDto } from './dto/hook-bodies.dto';
@@ -21,8 +27,13 @@ export class NginxRtmpHookController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ type: NginxRtmpHookBodyDto })
   @ApiOkResponse({ description: 'Allowed (or a notification was recorded)' })
-  @ApiBadRequestResponse({ description: 'Malformed body: call missing/unknown, or a field nginx-rtmp sends once was repeated', type: ErrorResponseDto })
+  @ApiBadRequestResponse({
+    description:
+      'Malformed body: call missing/unknown, or a field nginx-rtmp sends once was repeated',
+    type: ErrorResponseDto,
+  })
   async handle(@Body() body: unknown): Promise<void> {
-    if (!(await this.hooks.handle('nginx-rtmp', parseNginxRtmp(body)))) throw new ForbiddenError('refused');
+    if (!(await this.hooks.handle('nginx-rtmp', parseNginxRtmp(body))))
+      throw new ForbiddenError('refused');
   }
 }

@@ -22,7 +22,10 @@ export class SrsHookController {
   })
   @ApiBody({ type: SrsHookBodyDto })
   @ApiOkResponse({ type: SrsHookReplyDto })
-  @ApiBadRequestResponse({ description: 'Malformed body or unknown action', type: ErrorResponseDto })
+  @ApiBadRequestResponse({
+    description: 'Malformed body or unknown action',
+    type: ErrorResponseDto,
+  })
   async handle(@Body() body: unknown): Promise<SrsHookReplyDto> {
     return (await this.hooks.handle('srs', parseSrs(body))) ? ALLOW : DENY;
   }

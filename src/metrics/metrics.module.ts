@@ -5,7 +5,13 @@ import { MetricsService } from './metrics.service';
 
 @Global()
 @Module({
-  imports: [PrometheusModule.register({ controller: MetricsController, path: '/metrics', defaultMetrics: { enabled: false } })],
+  imports: [
+    PrometheusModule.register({
+      controller: MetricsController,
+      path: '/metrics',
+      defaultMetrics: { enabled: false },
+    }),
+  ],
   providers: [MetricsService],
   exports: [MetricsService],
 })

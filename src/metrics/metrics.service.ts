@@ -40,7 +40,11 @@ export const DISCONNECT_REASONS = [
   'other',
 ] as const;
 
-const LINT_FAILING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const LINT_FAILING_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -57,7 +61,15 @@ export type ValueSource = () => Promise<number>;
  */
 @Injectable()
 export class MetricsService {
-  readonly httpRequests = getOrCreate('http_requests_total', () => new Counter({ name: 'http_requests_total', help: 'HTTP requests handled', labelNames: ['method', 'route', 'status_code'] }));
+  readonly httpRequests = getOrCreate(
+    'http_requests_total',
+    () =>
+      new Counter({
+        name: 'http_requests_total',
+        help: 'HTTP requests handled',
+        labelNames: ['method', 'route', 'status_code'],
+      }),
+  );
   readonly httpDuration = getOrCreate(
     'http_request_duration_seconds',
     () =>
@@ -68,34 +80,155 @@ export class MetricsService {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       }),
   );
-  readonly httpInFlight = getOrCreate('http_requests_in_flight', () => new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being handled' }));
+  readonly httpInFlight = getOrCreate(
+    'http_requests_in_flight',
+    () => new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being handled' }),
+  );
 
-  readonly wsConnections = getOrCreate('websocket_connections', () => new Gauge({ name: 'websocket_connections', help: 'Open WebSocket (Socket.IO) connections', labelNames: ['namespace'] }));
-  readonly wsOpened = getOrCreate('websocket_connections_opened_total', () => new Counter({ name: 'websocket_connections_opened_total', help: 'Socket.IO connections accepted', labelNames: ['namespace'] }));
-  readonly wsDisconnects = getOrCreate('websocket_disconnects_total', () => new Counter({ name: 'websocket_disconnects_total', help: 'Socket.IO disconnects by reason', labelNames: ['namespace', 'reason'] }));
+  readonly wsConnections = getOrCreate(
+    'websocket_connections',
+    () =>
+      new Gauge({
+        name: 'websocket_connections',
+        help: 'Open WebSocket (Socket.IO) connections',
+        labelNames: ['namespace'],
+      }),
+  );
+  readonly wsOpened = getOrCreate(
+    'websocket_connections_opened_total',
+    () =>
+      new Counter({
+        name: 'websocket_connections_opened_total',
+        help: 'Socket.IO connections accepted',
+        labelNames: ['namespace'],
+      }),
+  );
+  readonly wsDisconnects = getOrCreate(
+    'websocket_disconnects_total',
+    () =>
+      new Counter({
+        name: 'websocket_disconnects_total',
+        help: 'Socket.IO disconnects by reason',
+        labelNames: ['namespace', 'reason'],
+      }),
+  );
   readonly wsConnDuration = getOrCreate(
     'websocket_connection_duration_seconds',
-    () => new Histogram({ name: 'websocket_connection_duration_seconds', help: 'How long Socket.IO connections lasted', labelNames: ['namespace'], buckets: [1, 10, 60, 300, 900, 1800, 3600, 7200, 14400, 43200] }),
+    () =>
+      new Histogram({
+        name: 'websocket_connection_duration_seconds',
+        help: 'How long Socket.IO connections lasted',
+        labelNames: ['namespace'],
+        buckets: [1, 10, 60, 300, 900, 1800, 3600, 7200, 14400, 43200],
+      }),
   );
-  readonly wsReceived = getOrCreate('websocket_messages_received_total', () => new Counter({ name: 'websocket_messages_received_total', help: 'Socket.IO events received', labelNames: ['event'] }));
-  readonly wsSent = getOrCreate('websocket_messages_sent_total', () => new Counter({ name: 'websocket_messages_sent_total', help: 'Socket.IO events emitted (per emit call, not per recipient)', labelNames: ['event'] }));
+  readonly wsReceived = getOrCreate(
+    'websocket_messages_received_total',
+    () =>
+      new Counter({
+        name: 'websocket_messages_received_total',
+        help: 'Socket.IO events received',
+        labelNames: ['event'],
+      }),
+  );
+  readonly wsSent = getOrCreate(
+    'websocket_messages_sent_total',
+    () =>
+      new Counter({
+        name: 'websocket_messages_sent_total',
+        help: 'Socket.IO events emitted (per emit call, not per recipient)',
+        labelNames: ['event'],
+      }),
+  );
   readonly wsDuration = getOrCreate(
     'websocket_message_duration_seconds',
-    () => new Histogram({ name: 'websocket_message_duration_seconds', help: 'Time to handle an inbound Socket.IO event', labelNames: ['event'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] }),
+    () =>
+      new Histogram({
+        name: 'websocket_message_duration_seconds',
+        help: 'Time to handle an inbound Socket.IO event',
+        labelNames: ['event'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      }),
   );
-  readonly wsErrors = getOrCreate('websocket_errors_total', () => new Counter({ name: 'websocket_errors_total', help: 'Socket.IO errors by type', labelNames: ['type'] }));
+  readonly wsErrors = getOrCreate(
+    'websocket_errors_total',
+    () =>
+      new Counter({
+        name: 'websocket_errors_total',
+        help: 'Socket.IO errors by type',
+        labelNames: ['type'],
+      }),
+  );
 
-  readonly liveStreams = getOrCreate('live_streams', () => new Gauge({ name: 'live_streams', help: 'Streams currently live (cluster-wide)' }));
-  readonly publishAttempts = getOrCreate('stream_publish_attempts_total', () => new Counter({ name: 'stream_publish_attempts_total', help: 'Publish authorizations by result and media server', labelNames: ['result', 'server'] }));
-  readonly streamViewers = getOrCreate('stream_viewers', () => new Gauge({ name: 'stream_viewers', help: 'Viewers over all live streams (cluster-wide)' }));
-  readonly onlineViewers = getOrCreate('online_viewers', () => new Gauge({ name: 'online_viewers', help: 'Viewers online over all rooms (cluster-wide)' }));
-  readonly chatMessages = getOrCreate('chat_messages_total', () => new Counter({ name: 'chat_messages_total', help: 'Chat messages by result', labelNames: ['result'] }));
-  readonly rateLimitedTotal = getOrCreate('rate_limited_total', () => new Counter({ name: 'rate_limited_total', help: 'Requests or events refused by a rate limit', labelNames: ['scope'] }));
-  readonly rateLimitStoreErrors = getOrCreate('rate_limit_store_errors_total', () => new Counter({ name: 'rate_limit_store_errors_total', help: 'Rate-limit checks that could not reach their store', labelNames: ['scope', 'policy'] }));
-  readonly videoBytes = getOrCreate('video_bytes_served_total', () => new Counter({ name: 'video_bytes_served_total', help: 'Video bytes written to clients' }));
-  readonly alertNotifications = getOrCreate('alert_notifications_total', () => new Counter({ name: 'alert_notifications_total', help: 'Alert notifications forwarded to robots', labelNames: ['channel', 'result'] }));
+  readonly liveStreams = getOrCreate(
+    'live_streams',
+    () => new Gauge({ name: 'live_streams', help: 'Streams currently live (cluster-wide)' }),
+  );
+  readonly publishAttempts = getOrCreate(
+    'stream_publish_attempts_total',
+    () =>
+      new Counter({
+        name: 'stream_publish_attempts_total',
+        help: 'Publish authorizations by result and media server',
+        labelNames: ['result', 'server'],
+      }),
+  );
+  readonly streamViewers = getOrCreate(
+    'stream_viewers',
+    () =>
+      new Gauge({ name: 'stream_viewers', help: 'Viewers over all live streams (cluster-wide)' }),
+  );
+  readonly onlineViewers = getOrCreate(
+    'online_viewers',
+    () =>
+      new Gauge({ name: 'online_viewers', help: 'Viewers online over all rooms (cluster-wide)' }),
+  );
+  readonly chatMessages = getOrCreate(
+    'chat_messages_total',
+    () =>
+      new Counter({
+        name: 'chat_messages_total',
+        help: 'Chat messages by result',
+        labelNames: ['result'],
+      }),
+  );
+  readonly rateLimitedTotal = getOrCreate(
+    'rate_limited_total',
+    () =>
+      new Counter({
+        name: 'rate_limited_total',
+        help: 'Requests or events refused by a rate limit',
+        labelNames: ['scope'],
+      }),
+  );
+  readonly rateLimitStoreErrors = getOrCreate(
+    'rate_limit_store_errors_total',
+    () =>
+      new Counter({
+        name: 'rate_limit_store_errors_total',
+        help: 'Rate-limit checks that could not reach their store',
+        labelNames: ['scope', 'policy'],
+      }),
+  );
+  readonly videoBytes = getOrCreate(
+    'video_bytes_served_total',
+    () => new Counter({ name: 'video_bytes_served_total', help: 'Video bytes written to clients' }),
+  );
+  readonly alertNotifications = getOrCreate(
+    'alert_notifications_total',
+    () =>
+      new Counter({
+        name: 'alert_notifications_total',
+        help: 'Alert notifications forwarded to robots',
+        labelNames: ['channel', 'result'],
+      }),
+  );
 
-  private sources: { liveStreams?: ValueSource; streamViewers?: ValueSource; onlineViewers?: ValueSource } = {};
+  private sources: {
+    liveStreams?: ValueSource;
+    streamViewers?: ValueSource;
+    onlineViewers?: ValueSource;
+  } = {};
 
   constructor() {
     if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
@@ -106,7 +239,8 @@ export class MetricsService {
     this.wsConnections.labels('/chat').set(0);
     this.wsOpened.labels('/chat').inc(0);
     for (const result of ['accepted', 'rejected'] as const) {
-      for (const server of ['nginx-rtmp', 'srs', 'mediamtx'] as const) this.publishAttempts.labels(result, server).inc(0);
+      for (const server of ['nginx-rtmp', 'srs', 'mediamtx'] as const)
+        this.publishAttempts.labels(result, server).inc(0);
     }
     this.chatMessages.labels('delivered').inc(0);
     this.chatMessages.labels('rejected').inc(0);
@@ -194,7 +328,10 @@ export class MetricsService {
   wsEventSent(event: WsEvent): void {
     this.wsSent.labels(event).inc();
   }
-  wsError(type: 'validation' | 'handler' | 'auth' | 'origin' | 'payload_too_large' | 'rate_limited' | 'other'): void {
+  wsError(
+    type:
+      'validation' | 'handler' | 'auth' | 'origin' | 'payload_too_large' | 'rate_limited' | 'other',
+  ): void {
     this.wsErrors.labels(type).inc();
   }
   chatDelivered(): void {

@@ -14,13 +14,24 @@ export class RedisModule {
     if (!config.redis.url) return { module: RedisModule };
     return {
       module: RedisModule,
-      providers: [{ provide: RedisService, inject: [APP_CONFIG], useFactory: (c: AppConfig) => RedisService.connect(c) }],
+      providers: [
+        {
+          provide: RedisService,
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => RedisService.connect(c),
+        },
+      ],
       exports: [RedisService],
     };
   }
 }
 
 /** Picks one implementation of a store by mode, once, at composition time. */
-export function bindStore<T>(config: AppConfig, token: abstract new (...args: never[]) => T, memory: new (...args: never[]) => T, redis: new (...args: never[]) => T) {
+export function bindStore<T>(
+  config: AppConfig,
+  token: abstract new (...args: never[]) => T,
+  memory: new (...args: never[]) => T,
+  redis: new (...args: never[]) => T,
+) {
   return { provide: token, useClass: config.redis.url ? redis : memory };
 }

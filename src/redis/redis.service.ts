@@ -104,7 +104,10 @@ export class RedisService implements OnApplicationShutdown {
   private trip(): void {
     if (this.breakerOpen || this.closed) return;
     this.breakerOpen = true;
-    this.logger.warn({ commandTimeoutMs: this.options.commandTimeout }, 'Redis is not answering in time; failing fast until it does');
+    this.logger.warn(
+      { commandTimeoutMs: this.options.commandTimeout },
+      'Redis is not answering in time; failing fast until it does',
+    );
     this.scheduleProbe();
   }
 
@@ -147,7 +150,13 @@ export class RedisService implements OnApplicationShutdown {
       await Promise.race([
         c.connect(),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis at ${redact(this.url)} did not answer within ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(`Redis at ${redact(this.url)} did not answer within ${timeoutMs} ms`),
+              ),
+            timeoutMs,
+          );
         }),
       ]);
     } catch (err) {
@@ -160,11 +169,16 @@ export class RedisService implements OnApplicationShutdown {
 
   private watch(c: Redis, name: string): void {
     c.on('error', (err: Error) => {
-      if (this.lastState !== 'error') this.logger.warn({ connection: name, err: { message: err.message } }, 'Redis connection error');
+      if (this.lastState !== 'error')
+        this.logger.warn(
+          { connection: name, err: { message: err.message } },
+          'Redis connection error',
+        );
       this.lastState = 'error';
     });
     c.on('ready', () => {
-      if (this.lastState === 'error') this.logger.log({ connection: name }, 'Redis connection restored');
+      if (this.lastState === 'error')
+        this.logger.log({ connection: name }, 'Redis connection restored');
       this.lastState = 'ready';
     });
   }
@@ -172,7 +186,9 @@ export class RedisService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     if (this.probeTimer) clearTimeout(this.probeTimer);
-    await Promise.allSettled([...this.extra, this.client].map((c) => c.quit().catch(() => c.disconnect(false))));
+    await Promise.allSettled(
+      [...this.extra, this.client].map((c) => c.quit().catch(() => c.disconnect(false))),
+    );
   }
 }
 

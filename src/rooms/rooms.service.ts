@@ -106,15 +106,13 @@ export class RoomsService {
     this.statusCache.set(id, { status: 'closed', until: Date.now() + STATUS_CACHE_MS });
     if (!changed) return;
     this.events.emit(ROOM_CLOSED, { roomId: id } satisfies RoomClosedEvent);
-    await this.presence
-      .clearRoom(id)
-      .catch((err: unknown) =>
-        this.log.warn({
-          msg: 'Could not clear presence of a closed room; it ages out',
-          roomId: id,
-          err: { message: (err as Error).message },
-        }),
-      );
+    await this.presence.clearRoom(id).catch((err: unknown) =>
+      this.log.warn({
+        msg: 'Could not clear presence of a closed room; it ages out',
+        roomId: id,
+        err: { message: (err as Error).message },
+      }),
+    );
   }
 
   async ban(user: AuthUser, roomId: string, dto: BanUserDto): Promise<BanDto> {

@@ -4,7 +4,9 @@ import { checkPlaySignature, playSignature, PlayUrlSigner } from './play-url.sig
 
 const SECRET = 'play-secret-for-unit-tests-0123456789';
 const ID = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
-const signer = new PlayUrlSigner({ playUrl: { secret: SECRET, ttlSec: 3600, generated: false } } as AppConfig);
+const signer = new PlayUrlSigner({
+  playUrl: { secret: SECRET, ttlSec: 3600, generated: false },
+} as AppConfig);
 
 describe('PlayUrlSigner', () => {
   it('signs <streamId>:<exp> with HMAC-SHA256, base64url, expiring after the TTL', () => {
@@ -29,7 +31,9 @@ describe('PlayUrlSigner', () => {
     const e = String(exp);
     expect(signer.verify('2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5c', e, sig)).toBe('invalid');
     expect(signer.verify(ID, String(exp + 1), sig)).toBe('invalid');
-    expect(signer.verify(ID, e, playSignature('some-other-secret-0123456789abcdef', ID, exp))).toBe('invalid');
+    expect(signer.verify(ID, e, playSignature('some-other-secret-0123456789abcdef', ID, exp))).toBe(
+      'invalid',
+    );
     // Every single-character change is refused, including the last one whose low bits base64url ignores.
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     for (let i = 0; i < sig.length; i++) {

@@ -17,7 +17,13 @@ export function playSignature(secret: string, streamId: string, exp: number): st
  * Checks a play signature in constant time. `nowSec` undefined skips the expiry check
  * (used for play_done: a viewer whose URL expired while watching still leaves).
  */
-export function checkPlaySignature(secret: string, streamId: string, exp: string | null, sig: string | null, nowSec: number | undefined): PlayCheck {
+export function checkPlaySignature(
+  secret: string,
+  streamId: string,
+  exp: string | null,
+  sig: string | null,
+  nowSec: number | undefined,
+): PlayCheck {
   if (exp === null || sig === null || !EXP.test(exp) || !SIG.test(sig)) return 'invalid';
   // Compare the canonical text, not decoded bytes: base64url ignores the low bits of the
   // last character, so decoding would accept several spellings of one signature.

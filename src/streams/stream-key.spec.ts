@@ -23,14 +23,27 @@ describe('stream keys', () => {
     const key = generateStreamKey();
     const hash = hashStreamKey(key);
     expect(streamKeyMatches(key, hash)).toBe(true);
-    for (const other of ['', key.slice(0, -1), `${key} `, key.toUpperCase(), generateStreamKey(), 'x'.repeat(100_000)]) {
+    for (const other of [
+      '',
+      key.slice(0, -1),
+      `${key} `,
+      key.toUpperCase(),
+      generateStreamKey(),
+      'x'.repeat(100_000),
+    ]) {
       expect(streamKeyMatches(other, hash)).toBe(false);
     }
   });
 
   it('never match a malformed stored hash', () => {
     const key = generateStreamKey();
-    for (const stored of ['', 'zz', hashStreamKey(key).slice(0, 63), `${hashStreamKey(key).slice(0, 62)}zz`, hashStreamKey(key) + '00']) {
+    for (const stored of [
+      '',
+      'zz',
+      hashStreamKey(key).slice(0, 63),
+      `${hashStreamKey(key).slice(0, 62)}zz`,
+      hashStreamKey(key) + '00',
+    ]) {
       expect(streamKeyMatches(key, stored)).toBe(false);
     }
   });

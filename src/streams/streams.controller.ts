@@ -1,5 +1,25 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth.types';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard } from '../auth/guards';
@@ -12,7 +32,12 @@ import { UpdateStreamDto } from './dto/update-stream.dto';
 import { StreamIdPipe } from './stream-id';
 import { StreamsService } from './streams.service';
 
-const ID_PARAM = { name: 'id', format: 'uuid', description: 'Stream id', example: '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b' };
+const ID_PARAM = {
+  name: 'id',
+  format: 'uuid',
+  description: 'Stream id',
+  example: '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b',
+};
 
 @ApiTags('streams')
 @Controller('streams')
@@ -24,7 +49,11 @@ export class StreamsController {
   @ApiBearerAuth()
   // The key is in this response: no cache may keep it.
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Create a stream', description: 'The response is the only time the stream key (and the ingest URL that contains it) is shown.' })
+  @ApiOperation({
+    summary: 'Create a stream',
+    description:
+      'The response is the only time the stream key (and the ingest URL that contains it) is shown.',
+  })
   @ApiCreatedResponse({ type: StreamWithKeyDto })
   @ApiErrors(400, 401, 409)
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateStreamDto): Promise<StreamWithKeyDto> {
@@ -32,7 +61,11 @@ export class StreamsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List streams, newest first', description: 'Filters: ?status=idle|live|ended, ?ownerId=<uuid>. Paging: ?limit (1..100, default 20) and ?cursor from nextCursor.' })
+  @ApiOperation({
+    summary: 'List streams, newest first',
+    description:
+      'Filters: ?status=idle|live|ended, ?ownerId=<uuid>. Paging: ?limit (1..100, default 20) and ?cursor from nextCursor.',
+  })
   @ApiOkResponse({ type: StreamPageDto })
   @ApiErrors(400)
   list(@Query() query: ListStreamsQueryDto): Promise<Page<StreamDto>> {
@@ -41,7 +74,11 @@ export class StreamsController {
 
   @Get(':id')
   @ApiParam(ID_PARAM)
-  @ApiOperation({ summary: 'Public view of a stream (never the key)', description: 'Served from a per-instance cache for up to 1 s; changes made through the same instance are visible at once.' })
+  @ApiOperation({
+    summary: 'Public view of a stream (never the key)',
+    description:
+      'Served from a per-instance cache for up to 1 s; changes made through the same instance are visible at once.',
+  })
   @ApiOkResponse({ type: StreamDto })
   @ApiErrors(400, 404)
   get(@Param('id', StreamIdPipe) id: string): Promise<StreamDto> {
@@ -52,10 +89,18 @@ export class StreamsController {
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
   @ApiParam(ID_PARAM)
-  @ApiOperation({ summary: 'Change title and/or room (owner or admin)', description: 'roomId must be an open room, or null to unlink. An ended stream cannot be changed (409).' })
+  @ApiOperation({
+    summary: 'Change title and/or room (owner or admin)',
+    description:
+      'roomId must be an open room, or null to unlink. An ended stream cannot be changed (409).',
+  })
   @ApiOkResponse({ type: StreamDto })
   @ApiErrors(400, 401, 403, 404, 409)
-  update(@CurrentUser() user: AuthUser, @Param('id', StreamIdPipe) id: string, @Body() dto: UpdateStreamDto): Promise<StreamDto> {
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', StreamIdPipe) id: string,
+    @Body() dto: UpdateStreamDto,
+  ): Promise<StreamDto> {
     return this.streams.update(user, id, dto);
   }
 
@@ -64,10 +109,17 @@ export class StreamsController {
   @ApiBearerAuth()
   @HttpCode(204)
   @ApiParam(ID_PARAM)
-  @ApiOperation({ summary: 'End a stream for good (owner or admin)', description: 'A live stream goes offline first. The stream stays readable with status "ended". Idempotent.' })
+  @ApiOperation({
+    summary: 'End a stream for good (owner or admin)',
+    description:
+      'A live stream goes offline first. The stream stays readable with status "ended". Idempotent.',
+  })
   @ApiNoContentResponse({ description: 'Ended' })
   @ApiErrors(400, 401, 403, 404, 409)
-  async remove(@CurrentUser() user: AuthUser, @Param('id', StreamIdPipe) id: string): Promise<void> {
+  async remove(
+    @CurrentUser() user: AuthUser,
+    @Param('id', StreamIdPipe) id: string,
+  ): Promise<void> {
     await this.streams.remove(user, id);
   }
 
@@ -77,10 +129,17 @@ export class StreamsController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiParam(ID_PARAM)
-  @ApiOperation({ summary: 'Rotate the stream key (owner or admin)', description: 'The old key is refused from now on; a publisher that is already live is not cut off. Shows the new key once.' })
+  @ApiOperation({
+    summary: 'Rotate the stream key (owner or admin)',
+    description:
+      'The old key is refused from now on; a publisher that is already live is not cut off. Shows the new key once.',
+  })
   @ApiOkResponse({ type: StreamWithKeyDto })
   @ApiErrors(400, 401, 403, 404, 409)
-  rotateKey(@CurrentUser() user: AuthUser, @Param('id', StreamIdPipe) id: string): Promise<StreamWithKeyDto> {
+  rotateKey(
+    @CurrentUser() user: AuthUser,
+    @Param('id', StreamIdPipe) id: string,
+  ): Promise<StreamWithKeyDto> {
     return this.streams.rotateKey(user, id);
   }
 }

@@ -20,7 +20,12 @@ export class StreamsModule {
       module: StreamsModule,
       imports: [TypeOrmModule.forFeature([StreamEntity])],
       controllers: [StreamsController],
-      providers: [StreamsRepository, StreamsService, PlayUrlSigner, { provide: LiveStreamLookup, useExisting: StreamsService }],
+      providers: [
+        StreamsRepository,
+        StreamsService,
+        PlayUrlSigner,
+        { provide: LiveStreamLookup, useExisting: StreamsService },
+      ],
       exports: [StreamsService, LiveStreamLookup],
     };
   }

@@ -44,26 +44,51 @@ export class StreamsRepository {
     const driver = this.repo.manager.connection.driver;
     const entity = new StreamEntity();
     const target = entity as unknown as Record<string, unknown>;
-    for (const column of this.repo.metadata.columns) target[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
+    for (const column of this.repo.metadata.columns)
+      target[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
     return entity;
   }
 
-  async create(input: { id: string; title: string; ownerId: string; roomId: string | null; keyHash: string }): Promise<StreamEntity> {
+  async create(input: {
+    id: string;
+    title: string;
+    ownerId: string;
+    roomId: string | null;
+    keyHash: string;
+  }): Promise<StreamEntity> {
     const now = new Date();
-    const row = this.repo.create({ ...input, status: 'idle', publisherClientId: null, publisherServer: null, viewers: 0, startedAt: null, endedAt: null, createdAt: now, updatedAt: now });
+    const row = this.repo.create({
+      ...input,
+      status: 'idle',
+      publisherClientId: null,
+      publisherServer: null,
+      viewers: 0,
+      startedAt: null,
+      endedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     await this.repo.insert(row);
     return row;
   }
 
   async findById(id: string): Promise<StreamEntity | null> {
     const ds = this.repo.manager.connection;
-    const [query, values] = ds.driver.escapeQueryWithParameters('SELECT * FROM "streams" WHERE "id" = :id', { id }, {});
+    const [query, values] = ds.driver.escapeQueryWithParameters(
+      'SELECT * FROM "streams" WHERE "id" = :id',
+      { id },
+      {},
+    );
     const rows = await ds.query<Record<string, unknown>[]>(query, values);
     return rows[0] ? this.hydrate(rows[0]) : null;
   }
 
   /** Newest first; returns up to limit + 1 rows (see toPage). */
-  listPage(filters: StreamFilters, cursor: Cursor | undefined, limit: number): Promise<StreamEntity[]> {
+  listPage(
+    filters: StreamFilters,
+    cursor: Cursor | undefined,
+    limit: number,
+  ): Promise<StreamEntity[]> {
     const qb = this.repo.createQueryBuilder('s');
     if (filters.status) qb.andWhere('s.status = :status', { status: filters.status });
     if (filters.ownerId) qb.andWhere('s.ownerId = :ownerId', { ownerId: filters.ownerId });
@@ -76,16 +101,28 @@ export class StreamsRepository {
 
   /** The stream live in a room; the latest to go live when several are. */
   findLiveByRoom(roomId: string): Promise<StreamEntity | null> {
-    return this.repo.findOne({ where: { roomId, status: 'live' }, order: { startedAt: 'DESC', id: 'DESC' } });
+    return this.repo.findOne({
+      where: { roomId, status: 'live' },
+      order: { startedAt: 'DESC', id: 'DESC' },
+    });
   }
 
-  async updateDetails(id: string, patch: { title?: string; roomId?: string | null }): Promise<boolean> {
-    const r = await this.repo.update({ id, status: Not('ended') }, { ...patch, updatedAt: new Date() });
+  async updateDetails(
+    id: string,
+    patch: { title?: string; roomId?: string | null },
+  ): Promise<boolean> {
+    const r = await this.repo.update(
+      { id, status: Not('ended') },
+      { ...patch, updatedAt: new Date() },
+    );
     return r.affected === 1;
   }
 
   async rotateKeyHash(id: string, keyHash: string): Promise<boolean> {
-    const r = await this.repo.update({ id, status: Not('ended') }, { keyHash, updatedAt: new Date() });
+    const r = await this.repo.update(
+      { id, status: Not('ended') },
+      { keyHash, updatedAt: new Date() },
+    );
     return r.affected === 1;
   }
 
@@ -93,7 +130,13 @@ export class StreamsRepository {
    * idle → live, only if the key hash is still the one the caller checked (a rotation in
    * between makes this a no-op) and nobody else went live first.
    */
-  async markLive(id: string, keyHash: string, clientId: string | null, server: MediaServer, now = new Date()): Promise<boolean> {
+  async markLive(
+    id: string,
+    keyHash: string,
+    clientId: string | null,
+    server: MediaServer,
+    now = new Date(),
+  ): Promise<boolean> {
     const affected = await this.run(
       `UPDATE "streams" SET "status" = 'live', "publisherClientId" = :clientId, "publisherServer" = :server, "startedAt" = :now, "endedAt" = NULL, "viewers" = 0, "updatedAt" = :now
        WHERE "id" = :id AND "status" = 'idle' AND "keyHash" = :keyHash`,
@@ -104,7 +147,10 @@ export class StreamsRepository {
 
   /** live → idle for the session of `publisherClientId` (null = none recorded); false when that is not the current state. */
   async markIdle(id: string, publisherClientId: string | null, now = new Date()): Promise<boolean> {
-    const session = publisherClientId === null ? '"publisherClientId" IS NULL' : '"publisherClientId" = :publisherClientId';
+    const session =
+      publisherClientId === null
+        ? '"publisherClientId" IS NULL'
+        : '"publisherClientId" = :publisherClientId';
     const affected = await this.run(
       `UPDATE "streams" SET "status" = 'idle', "publisherClientId" = NULL, "publisherServer" = NULL, "viewers" = 0, "endedAt" = :now, "updatedAt" = :now
        WHERE "id" = :id AND "status" = 'live' AND ${session}`,
@@ -114,20 +160,40 @@ export class StreamsRepository {
   }
 
   /** `from` → ended (terminal); false when the stream is no longer in `from`. */
-  async markEnded(id: string, from: Exclude<StreamStatus, 'ended'>, now = new Date()): Promise<boolean> {
-    const r = await this.repo.update({ id, status: from }, { status: 'ended', publisherClientId: null, publisherServer: null, viewers: 0, endedAt: now, updatedAt: now });
+  async markEnded(
+    id: string,
+    from: Exclude<StreamStatus, 'ended'>,
+    now = new Date(),
+  ): Promise<boolean> {
+    const r = await this.repo.update(
+      { id, status: from },
+      {
+        status: 'ended',
+        publisherClientId: null,
+        publisherServer: null,
+        viewers: 0,
+        endedAt: now,
+        updatedAt: now,
+      },
+    );
     return r.affected === 1;
   }
 
   /** +1 viewer, only while live; false when the stream is not live. */
   async incViewers(id: string): Promise<boolean> {
-    const affected = await this.run(`UPDATE "streams" SET "viewers" = "viewers" + 1, "updatedAt" = :now WHERE "id" = :id AND "status" = 'live'`, { id, now: new Date() });
+    const affected = await this.run(
+      `UPDATE "streams" SET "viewers" = "viewers" + 1, "updatedAt" = :now WHERE "id" = :id AND "status" = 'live'`,
+      { id, now: new Date() },
+    );
     return affected === 1;
   }
 
   /** -1 viewer, never below zero, only while live. */
   async decViewers(id: string): Promise<boolean> {
-    const affected = await this.run(`UPDATE "streams" SET "viewers" = "viewers" - 1, "updatedAt" = :now WHERE "id" = :id AND "status" = 'live' AND "viewers" > 0`, { id, now: new Date() });
+    const affected = await this.run(
+      `UPDATE "streams" SET "viewers" = "viewers" - 1, "updatedAt" = :now WHERE "id" = :id AND "status" = 'live' AND "viewers" > 0`,
+      { id, now: new Date() },
+    );
     return affected === 1;
   }
 

@@ -17,17 +17,41 @@ const TIMEOUT_MS = 100;
 
 function idleStream(): StreamEntity {
   const now = new Date();
-  return { id: ID, title: 't', ownerId: ID, roomId: null, status: 'idle', keyHash: hashStreamKey(KEY), publisherClientId: null, publisherServer: null, viewers: 0, startedAt: null, endedAt: null, createdAt: now, updatedAt: now };
+  return {
+    id: ID,
+    title: 't',
+    ownerId: ID,
+    roomId: null,
+    status: 'idle',
+    keyHash: hashStreamKey(KEY),
+    publisherClientId: null,
+    publisherServer: null,
+    viewers: 0,
+    startedAt: null,
+    endedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 function setup(repo: Partial<Record<keyof StreamsRepository, jest.Mock>>) {
-  const config = { hooks: { secret: 'x'.repeat(32), generated: false, publishTimeoutMs: TIMEOUT_MS }, playUrl: { secret: 'p'.repeat(32), generated: false, ttlSec: 60 } } as AppConfig;
+  const config = {
+    hooks: { secret: 'x'.repeat(32), generated: false, publishTimeoutMs: TIMEOUT_MS },
+    playUrl: { secret: 'p'.repeat(32), generated: false, ttlSec: 60 },
+  } as AppConfig;
   const metrics = { publishAccepted: jest.fn(), publishRejected: jest.fn(), setSource: jest.fn() };
   const events = new EventEmitter2();
   const live = jest.fn();
   events.on(STREAM_LIVE, live);
   const moduleRef = { get: () => undefined } as unknown as ModuleRef;
-  const service = new StreamsService(config, repo as unknown as StreamsRepository, new PlayUrlSigner(config), events, metrics as unknown as MetricsService, moduleRef);
+  const service = new StreamsService(
+    config,
+    repo as unknown as StreamsRepository,
+    new PlayUrlSigner(config),
+    events,
+    metrics as unknown as MetricsService,
+    moduleRef,
+  );
   return { service, metrics, live };
 }
 
@@ -50,7 +74,9 @@ describe('StreamsService publish authorization fails closed', () => {
   });
 
   it('refuses at once when the database fails', async () => {
-    const { service, metrics } = setup({ findById: jest.fn(() => Promise.reject(new ServiceUnavailableError())) });
+    const { service, metrics } = setup({
+      findById: jest.fn(() => Promise.reject(new ServiceUnavailableError())),
+    });
     await expect(service.authorizePublish('srs', ID, KEY, 'c1')).resolves.toBe(false);
     expect(metrics.publishRejected).toHaveBeenCalledWith('srs');
   });
@@ -62,7 +88,10 @@ describe('StreamsService publish authorization fails closed', () => {
 
   it('does not write when the read comes back after the caller was refused', async () => {
     const markLive = jest.fn(() => Promise.resolve(true));
-    const { service } = setup({ findById: jest.fn(() => later(TIMEOUT_MS + 50, idleStream())), markLive });
+    const { service } = setup({
+      findById: jest.fn(() => later(TIMEOUT_MS + 50, idleStream())),
+      markLive,
+    });
     await expect(service.authorizePublish('nginx-rtmp', ID, KEY, '3')).resolves.toBe(false);
     await later(100, undefined);
     expect(markLive).not.toHaveBeenCalled();
@@ -70,7 +99,11 @@ describe('StreamsService publish authorization fails closed', () => {
 
   it('undoes a go-live that lands after the caller was refused', async () => {
     const markIdle = jest.fn(() => Promise.resolve(true));
-    const { service, live } = setup({ findById: jest.fn(() => Promise.resolve(idleStream())), markLive: jest.fn(() => later(TIMEOUT_MS + 50, true)), markIdle });
+    const { service, live } = setup({
+      findById: jest.fn(() => Promise.resolve(idleStream())),
+      markLive: jest.fn(() => later(TIMEOUT_MS + 50, true)),
+      markIdle,
+    });
     await expect(service.authorizePublish('nginx-rtmp', ID, KEY, '3')).resolves.toBe(false);
     await later(150, undefined);
     expect(markIdle).toHaveBeenCalledWith(ID, '3');
@@ -78,19 +111,29 @@ describe('StreamsService publish authorization fails closed', () => {
   });
 
   it('accepts when everything answers in time, and loses cleanly to a concurrent winner', async () => {
-    const { service, metrics, live } = setup({ findById: jest.fn(() => Promise.resolve(idleStream())), markLive: jest.fn(() => Promise.resolve(true)) });
-    await expect(service.authorizePublish('nginx-rtmp', ID.toUpperCase(), KEY, '3')).resolves.toBe(true);
+    const { service, metrics, live } = setup({
+      findById: jest.fn(() => Promise.resolve(idleStream())),
+      markLive: jest.fn(() => Promise.resolve(true)),
+    });
+    await expect(service.authorizePublish('nginx-rtmp', ID.toUpperCase(), KEY, '3')).resolves.toBe(
+      true,
+    );
     expect(metrics.publishAccepted).toHaveBeenCalledWith('nginx-rtmp');
     expect(live).toHaveBeenCalledWith({ streamId: ID, roomId: null });
 
-    const lost = setup({ findById: jest.fn(() => Promise.resolve(idleStream())), markLive: jest.fn(() => Promise.resolve(false)) });
+    const lost = setup({
+      findById: jest.fn(() => Promise.resolve(idleStream())),
+      markLive: jest.fn(() => Promise.resolve(false)),
+    });
     await expect(lost.service.authorizePublish('nginx-rtmp', ID, KEY, '4')).resolves.toBe(false);
     expect(lost.live).not.toHaveBeenCalled();
   });
 
   it('refuses play within the timeout when the database does not answer', async () => {
     const { service } = setup({ incViewers: jest.fn(never) });
-    const signer = new PlayUrlSigner({ playUrl: { secret: 'p'.repeat(32), generated: false, ttlSec: 60 } } as AppConfig);
+    const signer = new PlayUrlSigner({
+      playUrl: { secret: 'p'.repeat(32), generated: false, ttlSec: 60 },
+    } as AppConfig);
     const { exp, sig } = signer.sign(ID);
     await expect(service.authorizePlay('nginx-rtmp', ID, String(exp), sig)).resolves.toBe(false);
   });

@@ -4,9 +4,23 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth.types';
 import { canManage } from '../auth/auth.types';
-import { ConflictError, DomainError, ForbiddenError, isUnavailableError, NotFoundError, ValidationFailedError, withTimeout } from '../common/errors';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  isUnavailableError,
+  NotFoundError,
+  ValidationFailedError,
+  withTimeout,
+} from '../common/errors';
 import { decodeCursor, Page, toPage } from '../common/pagination';
-import { LiveStreamLookup, RoomLookup, STREAM_LIVE, STREAM_OFFLINE, StreamStateEvent } from '../common/ports';
+import {
+  LiveStreamLookup,
+  RoomLookup,
+  STREAM_LIVE,
+  STREAM_OFFLINE,
+  StreamStateEvent,
+} from '../common/ports';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MediaServer, MetricsService } from '../metrics/metrics.service';
@@ -30,7 +44,16 @@ export const VIEW_CACHE_TTL_MS = 1000;
 const VIEW_CACHE_MAX_ENTRIES = 10_000;
 
 /** Why a hook call was refused; logged for operators, never sent to players or publishers. */
-export type RefusalReason = 'unknown-stream' | 'missing-key' | 'wrong-key' | 'ended' | 'already-live' | 'bad-signature' | 'expired' | 'not-live' | 'unavailable';
+export type RefusalReason =
+  | 'unknown-stream'
+  | 'missing-key'
+  | 'wrong-key'
+  | 'ended'
+  | 'already-live'
+  | 'bad-signature'
+  | 'expired'
+  | 'not-live'
+  | 'unavailable';
 
 type PublishOutcome = { ok: true; roomId: string | null } | { ok: false; reason: RefusalReason };
 
@@ -77,10 +100,18 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
     // quota against accidents and abuse, not a security boundary.
     const active = await this.repo.countActiveByOwner(user.id);
     if (active >= this.config.maxStreamsPerUser) {
-      throw new ConflictError(`you already have ${this.config.maxStreamsPerUser} streams that are not ended; delete one first`);
+      throw new ConflictError(
+        `you already have ${this.config.maxStreamsPerUser} streams that are not ended; delete one first`,
+      );
     }
     const key = generateStreamKey();
-    const stream = await this.repo.create({ id: randomUUID(), title: dto.title, ownerId: user.id, roomId, keyHash: hashStreamKey(key) });
+    const stream = await this.repo.create({
+      id: randomUUID(),
+      title: dto.title,
+      ownerId: user.id,
+      roomId,
+      keyHash: hashStreamKey(key),
+    });
     return this.ownerView(stream, key);
   }
 
@@ -96,7 +127,11 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
 
   async list(query: ListStreamsQueryDto): Promise<Page<StreamDto>> {
     const limit = query.limit ?? 20;
-    const rows = await this.repo.listPage({ status: query.status, ownerId: query.ownerId }, decodeCursor(query.cursor), limit);
+    const rows = await this.repo.listPage(
+      { status: query.status, ownerId: query.ownerId },
+      decodeCursor(query.cursor),
+      limit,
+    );
     return toPage(rows, limit, (s) => this.publicView(s));
   }
 
@@ -108,13 +143,15 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
   }
 
   async update(user: AuthUser, id: string, dto: UpdateStreamDto): Promise<StreamDto> {
-    if (dto.title === undefined && dto.roomId === undefined) throw new ValidationFailedError('provide title and/or roomId');
+    if (dto.title === undefined && dto.roomId === undefined)
+      throw new ValidationFailedError('provide title and/or roomId');
     const before = await this.manageable(user, id);
     if (dto.roomId) await this.assertRoomOpen(dto.roomId);
     const patch: { title?: string; roomId?: string | null } = {};
     if (dto.title !== undefined) patch.title = dto.title;
     if (dto.roomId !== undefined) patch.roomId = dto.roomId;
-    if (!(await this.repo.updateDetails(id, patch))) throw new ConflictError('stream has ended and can no longer be changed');
+    if (!(await this.repo.updateDetails(id, patch)))
+      throw new ConflictError('stream has ended and can no longer be changed');
     this.views.delete(id);
     const after = await this.mustFind(id);
     // A live stream that moves to another room leaves the old one and goes live in the new one.
@@ -133,7 +170,8 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
     for (let attempt = 0; attempt < 5 && stream.status !== 'ended'; attempt++) {
       if (await this.repo.markEnded(id, stream.status)) {
         this.views.delete(id);
-        if (stream.status === 'live') this.emit(STREAM_OFFLINE, { streamId: id, roomId: stream.roomId });
+        if (stream.status === 'live')
+          this.emit(STREAM_OFFLINE, { streamId: id, roomId: stream.roomId });
         return;
       }
       stream = await this.mustFind(id);
@@ -145,7 +183,8 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
   async rotateKey(user: AuthUser, id: string): Promise<StreamWithKeyDto> {
     await this.manageable(user, id);
     const key = generateStreamKey();
-    if (!(await this.repo.rotateKeyHash(id, hashStreamKey(key)))) throw new ConflictError('stream has ended and can no longer be changed');
+    if (!(await this.repo.rotateKeyHash(id, hashStreamKey(key))))
+      throw new ConflictError('stream has ended and can no longer be changed');
     this.views.delete(id);
     return this.ownerView(await this.mustFind(id), key);
   }
@@ -156,7 +195,12 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
    * publish: right key + idle stream → live. Fails CLOSED: a database error, or no answer
    * within HOOK_PUBLISH_TIMEOUT_MS, is a refusal (the media server waits on this call).
    */
-  async authorizePublish(server: MediaServer, rawStreamId: string | null, key: string | null, clientId: string | null): Promise<boolean> {
+  async authorizePublish(
+    server: MediaServer,
+    rawStreamId: string | null,
+    key: string | null,
+    clientId: string | null,
+  ): Promise<boolean> {
     const streamId = normalizeUuid(rawStreamId);
     let outcome: PublishOutcome;
     if (streamId === null) outcome = { ok: false, reason: 'unknown-stream' };
@@ -171,7 +215,15 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
       return true;
     }
     this.metrics.publishRejected(server);
-    this.log.log({ streamId: streamId ?? undefined, server, clientId, reason: outcome.ok ? undefined : outcome.reason }, 'Publish refused');
+    this.log.log(
+      {
+        streamId: streamId ?? undefined,
+        server,
+        clientId,
+        reason: outcome.ok ? undefined : outcome.reason,
+      },
+      'Publish refused',
+    );
     return false;
   }
 
@@ -180,14 +232,21 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
    * refused second publisher's publish_done carries ITS client id and must change nothing).
    * Idempotent.
    */
-  async publishDone(server: MediaServer, rawStreamId: string | null, clientId: string | null): Promise<void> {
+  async publishDone(
+    server: MediaServer,
+    rawStreamId: string | null,
+    clientId: string | null,
+  ): Promise<void> {
     const streamId = normalizeUuid(rawStreamId);
     if (streamId === null) return;
     await this.bounded(async () => {
       const stream = await this.repo.findById(streamId);
       if (!stream || stream.status !== 'live') return;
       if (stream.publisherClientId !== null && stream.publisherClientId !== clientId) {
-        this.log.debug({ streamId, server, clientId }, 'publish_done for a session that is not the live one; ignored');
+        this.log.debug(
+          { streamId, server, clientId },
+          'publish_done for a session that is not the live one; ignored',
+        );
         return;
       }
       if (!(await this.repo.markIdle(streamId, stream.publisherClientId))) return;
@@ -201,9 +260,18 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
    * play / read: a genuine, unexpired play signature for a live stream. With `countViewer`
    * the check and the +1 are one conditional UPDATE (no read at all). Fails closed.
    */
-  async authorizePlay(server: MediaServer, rawStreamId: string | null, exp: string | null, sig: string | null, opts: { countViewer: boolean } = { countViewer: true }): Promise<boolean> {
+  async authorizePlay(
+    server: MediaServer,
+    rawStreamId: string | null,
+    exp: string | null,
+    sig: string | null,
+    opts: { countViewer: boolean } = { countViewer: true },
+  ): Promise<boolean> {
     const streamId = normalizeUuid(rawStreamId);
-    const reason = streamId === null ? 'unknown-stream' : await this.playRefusal(streamId, exp, sig, opts.countViewer);
+    const reason =
+      streamId === null
+        ? 'unknown-stream'
+        : await this.playRefusal(streamId, exp, sig, opts.countViewer);
     if (reason !== undefined) {
       this.log.debug({ streamId: streamId ?? undefined, server, reason }, 'Play refused');
       return false;
@@ -217,20 +285,36 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
    * ignored: the URL may have expired while the viewer watched), since only such a play
    * was counted.
    */
-  async playDone(rawStreamId: string | null, exp: string | null, sig: string | null): Promise<void> {
+  async playDone(
+    rawStreamId: string | null,
+    exp: string | null,
+    sig: string | null,
+  ): Promise<void> {
     const streamId = normalizeUuid(rawStreamId);
     if (streamId === null || !this.signer.isGenuine(streamId, exp, sig)) return;
-    if (await this.bounded(() => this.repo.decViewers(streamId), 'play_done')) this.views.delete(streamId);
+    if (await this.bounded(() => this.repo.decViewers(streamId), 'play_done'))
+      this.views.delete(streamId);
   }
 
   /* --------------------------------------------------------------- helpers */
 
-  private async playRefusal(streamId: string, exp: string | null, sig: string | null, countViewer: boolean): Promise<RefusalReason | undefined> {
+  private async playRefusal(
+    streamId: string,
+    exp: string | null,
+    sig: string | null,
+    countViewer: boolean,
+  ): Promise<RefusalReason | undefined> {
     const check = this.signer.verify(streamId, exp, sig);
     if (check === 'invalid') return 'bad-signature';
     if (check === 'expired') return 'expired';
     try {
-      const live = await this.bounded(async () => (countViewer ? this.repo.incViewers(streamId) : (await this.repo.findById(streamId))?.status === 'live'), 'play authorization');
+      const live = await this.bounded(
+        async () =>
+          countViewer
+            ? this.repo.incViewers(streamId)
+            : (await this.repo.findById(streamId))?.status === 'live',
+        'play authorization',
+      );
       return live ? undefined : 'not-live';
     } catch (err) {
       this.logHookFailure(err, 'play authorization');
@@ -238,7 +322,12 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
     }
   }
 
-  private async publishBounded(server: MediaServer, streamId: string, key: string, clientId: string | null): Promise<PublishOutcome> {
+  private async publishBounded(
+    server: MediaServer,
+    streamId: string,
+    key: string,
+    clientId: string | null,
+  ): Promise<PublishOutcome> {
     const attempt = { abandoned: false };
     const work = this.tryPublish(server, streamId, key, clientId, attempt);
     try {
@@ -249,7 +338,8 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
       // look live with nobody publishing (and refuse the retry as a second publisher).
       void work
         .then(async (late) => {
-          if (late.ok && (await this.repo.markIdle(streamId, clientId))) this.views.delete(streamId);
+          if (late.ok && (await this.repo.markIdle(streamId, clientId)))
+            this.views.delete(streamId);
         })
         .catch(() => undefined);
       this.logHookFailure(err, 'publish authorization');
@@ -258,7 +348,13 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
   }
 
   /** One indexed read (primary key) and at most one conditional write. */
-  private async tryPublish(server: MediaServer, streamId: string, key: string, clientId: string | null, attempt: { abandoned: boolean }): Promise<PublishOutcome> {
+  private async tryPublish(
+    server: MediaServer,
+    streamId: string,
+    key: string,
+    clientId: string | null,
+    attempt: { abandoned: boolean },
+  ): Promise<PublishOutcome> {
     const stream = await this.repo.findById(streamId);
     if (!stream) return { ok: false, reason: 'unknown-stream' };
     // The key is checked before anything about the state is revealed by the outcome.
@@ -267,7 +363,8 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
     if (stream.status === 'live') return { ok: false, reason: 'already-live' };
     if (attempt.abandoned) return { ok: false, reason: 'unavailable' };
     // Conditional on status AND key hash: loses cleanly against a concurrent publisher or rotation.
-    if (!(await this.repo.markLive(streamId, stream.keyHash, clientId, server))) return { ok: false, reason: 'already-live' };
+    if (!(await this.repo.markLive(streamId, stream.keyHash, clientId, server)))
+      return { ok: false, reason: 'already-live' };
     return { ok: true, roomId: stream.roomId };
   }
 
@@ -276,7 +373,11 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
   }
 
   private logHookFailure(err: unknown, what: string): void {
-    if (isUnavailableError(err)) this.log.warn({ err: { message: (err as Error).message } }, `${what} failed closed: database unavailable`);
+    if (isUnavailableError(err))
+      this.log.warn(
+        { err: { message: (err as Error).message } },
+        `${what} failed closed: database unavailable`,
+      );
     else this.log.error({ err }, `${what} failed closed: unexpected error`);
   }
 
@@ -288,14 +389,16 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
 
   private async manageable(user: AuthUser, id: string): Promise<StreamEntity> {
     const stream = await this.mustFind(id);
-    if (!canManage(user, stream.ownerId)) throw new ForbiddenError('only the owner of this stream (or an admin) may change it');
+    if (!canManage(user, stream.ownerId))
+      throw new ForbiddenError('only the owner of this stream (or an admin) may change it');
     return stream;
   }
 
   private async assertRoomOpen(roomId: string): Promise<void> {
     if (!this.rooms) return;
     const status = await this.rooms.status(roomId);
-    if (status === undefined) throw new ValidationFailedError('roomId does not reference an existing room');
+    if (status === undefined)
+      throw new ValidationFailedError('roomId does not reference an existing room');
     if (status === 'closed') throw new DomainError('ROOM_CLOSED', 'the room is closed');
   }
 
@@ -316,13 +419,20 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
       startedAt: s.startedAt ? s.startedAt.toISOString() : null,
       endedAt: s.endedAt ? s.endedAt.toISOString() : null,
       createdAt: s.createdAt.toISOString(),
-      playback: { hls: `${this.config.media.hlsBaseUrl}/${s.id}.m3u8?${q}`, flv: `${this.config.media.flvBaseUrl}/${s.id}.flv?${q}` },
+      playback: {
+        hls: `${this.config.media.hlsBaseUrl}/${s.id}.m3u8?${q}`,
+        flv: `${this.config.media.flvBaseUrl}/${s.id}.flv?${q}`,
+      },
     };
   }
 
   private ownerView(s: StreamEntity, key: string): StreamWithKeyDto {
     const rtmpUrl = this.config.media.rtmpIngestUrl;
     const streamName = `${s.id}?key=${key}`;
-    return { ...this.publicView(s), streamKey: key, ingest: { rtmpUrl, streamName, url: `${rtmpUrl}/${streamName}` } };
+    return {
+      ...this.publicView(s),
+      streamKey: key,
+      ingest: { rtmpUrl, streamName, url: `${rtmpUrl}/${streamName}` },
+    };
   }
 }

@@ -1,6 +1,13 @@
 import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerException, ThrottlerGuard, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerException,
+  ThrottlerGuard,
+  ThrottlerModuleOptions,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -39,7 +46,10 @@ export class AppThrottlerGuard extends ThrottlerGuard {
       const now = Date.now();
       if (now - this.lastWarn > 10000) {
         this.lastWarn = now;
-        this.log.warn({ err: { message: (err as Error).message } }, 'Rate-limit store unavailable; serving requests without the limit (fail open)');
+        this.log.warn(
+          { err: { message: (err as Error).message } },
+          'Rate-limit store unavailable; serving requests without the limit (fail open)',
+        );
       }
       return true;
     }

@@ -25,7 +25,13 @@ export class MemoryRateLimitStore extends RateLimitStore implements OnModuleDest
     this.sweep.unref();
   }
 
-  increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     const now = Date.now();
     // Keys are scoped by throttler name so a block under one limit never leaks into another.
     const k = `${throttlerName}:${key}`;

@@ -7,7 +7,13 @@ import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-st
  * ttl and blockDuration are milliseconds, as @nestjs/throttler passes them.
  */
 export abstract class RateLimitStore implements ThrottlerStorage {
-  abstract increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord>;
+  abstract increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord>;
 }
 
 export type { ThrottlerStorageRecord };

@@ -13,7 +13,13 @@ export class RedisRateLimitStore extends RateLimitStore {
     this.inner = new ThrottlerStorageRedisService(redis.client);
   }
 
-  increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     this.redis.assertReady();
     return this.inner.increment(`rl:${key}`, ttl, limit, blockDuration, throttlerName);
   }

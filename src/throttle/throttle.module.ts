@@ -31,7 +31,9 @@ export class ThrottleModule {
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG, RateLimitStore],
           useFactory: (c: AppConfig, storage: RateLimitStore) => ({
-            throttlers: [{ name: 'default', limit: c.throttle.limit, ttl: seconds(c.throttle.ttlSec) }],
+            throttlers: [
+              { name: 'default', limit: c.throttle.limit, ttl: seconds(c.throttle.ttlSec) },
+            ],
             storage,
           }),
         }),

@@ -14,6 +14,12 @@ export class UserDto {
   createdAt!: string;
 
   static from(u: UserEntity): UserDto {
-    return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, createdAt: u.createdAt.toISOString() };
+    return {
+      id: u.id,
+      username: u.username,
+      displayName: u.displayName,
+      role: u.role,
+      createdAt: u.createdAt.toISOString(),
+    };
   }
 }

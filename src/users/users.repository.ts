@@ -17,9 +17,21 @@ export class UsersRepository {
     return this.repo.findOneBy({ usernameLower: username.toLowerCase() });
   }
 
-  async create(input: { username: string; displayName: string; passwordHash: string; role: Role }): Promise<UserEntity> {
+  async create(input: {
+    username: string;
+    displayName: string;
+    passwordHash: string;
+    role: Role;
+  }): Promise<UserEntity> {
     const now = new Date();
-    const user = this.repo.create({ id: randomUUID(), usernameLower: input.username.toLowerCase(), ...input, disabledAt: null, createdAt: now, updatedAt: now });
+    const user = this.repo.create({
+      id: randomUUID(),
+      usernameLower: input.username.toLowerCase(),
+      ...input,
+      disabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     try {
       return await this.repo.save(user);
     } catch (err) {
@@ -40,5 +52,9 @@ export class UsersRepository {
 export function isUniqueViolation(err: unknown): boolean {
   if (!(err instanceof QueryFailedError)) return false;
   const d = err.driverError as { code?: string } | undefined;
-  return d?.code === '23505' || d?.code === 'SQLITE_CONSTRAINT_UNIQUE' || d?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return (
+    d?.code === '23505' ||
+    d?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    d?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }

@@ -302,8 +302,12 @@ describe.each(modes)('chat gateway (%s)', (mode) => {
     );
     expect(c.connected).toBe(true);
     // A burst beyond the per-connection event budget: the excess is refused, the connection stays.
-    const burst = await Promise.all(Array.from({ length: 40 }, () => c.ack('presence:heartbeat', { roomId })));
-    expect(burst.filter((a: any) => a.ok === false && a.error?.code === 'RATE_LIMITED').length).toBeGreaterThan(0);
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, () => c.ack('presence:heartbeat', { roomId })),
+    );
+    expect(
+      burst.filter((a: any) => a.ok === false && a.error?.code === 'RATE_LIMITED').length,
+    ).toBeGreaterThan(0);
     expect(c.connected).toBe(true);
     await until(async () => (await c.ack('presence:heartbeat', { roomId })).ok, {
       timeoutMs: 3000,

@@ -7,13 +7,28 @@ import { startApp, TestApp } from '../helpers/app';
 import { Mode } from '../helpers/modes';
 import { hasServices } from '../helpers/services';
 import { until } from '../helpers/wait';
-import { createStream, getStream, mediamtxBody, mediamtxHook, metricValue, nginxBody, nginxHook, playArgs, signPlay, srsBody, srsHook } from '../media/hook-client';
+import {
+  createStream,
+  getStream,
+  mediamtxBody,
+  mediamtxHook,
+  metricValue,
+  nginxBody,
+  nginxHook,
+  playArgs,
+  signPlay,
+  srsBody,
+  srsHook,
+} from '../media/hook-client';
 
 const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
-if (!hasServices()) process.stderr.write('!!! SKIPPED clustered hooks e2e: needs PostgreSQL and Redis\n');
+if (!hasServices())
+  process.stderr.write('!!! SKIPPED clustered hooks e2e: needs PostgreSQL and Redis\n');
 
-const accepted = (server: string) => `stream_publish_attempts_total{result="accepted",server="${server}"}`;
-const rejected = (server: string) => `stream_publish_attempts_total{result="rejected",server="${server}"}`;
+const accepted = (server: string) =>
+  `stream_publish_attempts_total{result="accepted",server="${server}"}`;
+const rejected = (server: string) =>
+  `stream_publish_attempts_total{result="rejected",server="${server}"}`;
 
 describe.each(modes)('media-server hooks (%s)', (mode) => {
   let t: TestApp;
@@ -21,22 +36,32 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
 
   beforeAll(async () => {
     // debug: the log-hygiene test below must see every line the hooks can write.
-    t = await startApp(mode, { MAX_STREAMS_PER_USER: '1000', THROTTLE_LIMIT: '10000', LOG_LEVEL: 'debug' });
+    t = await startApp(mode, {
+      MAX_STREAMS_PER_USER: '1000',
+      THROTTLE_LIMIT: '10000',
+      LOG_LEVEL: 'debug',
+    });
     owner = await t.http.user('hooks');
   });
   afterAll(async () => t?.close());
 
   const fresh = (title = 'Hook test') => createStream(t.http, owner.token, title);
-  const publish = (id: string, key: string, clientid = '3') => nginxHook(t.http, nginxBody('publish', id, `key=${key}`, clientid));
-  const publishDone = (id: string, key: string, clientid = '3') => nginxHook(t.http, nginxBody('publish_done', id, `key=${key}`, clientid));
-  const play = (id: string, exp: string, sig: string, clientid = '8') => nginxHook(t.http, nginxBody('play', id, `exp=${exp}&sig=${sig}`, clientid));
-  const playDone = (id: string, exp: string, sig: string, clientid = '8') => nginxHook(t.http, nginxBody('play_done', id, `exp=${exp}&sig=${sig}`, clientid));
+  const publish = (id: string, key: string, clientid = '3') =>
+    nginxHook(t.http, nginxBody('publish', id, `key=${key}`, clientid));
+  const publishDone = (id: string, key: string, clientid = '3') =>
+    nginxHook(t.http, nginxBody('publish_done', id, `key=${key}`, clientid));
+  const play = (id: string, exp: string, sig: string, clientid = '8') =>
+    nginxHook(t.http, nginxBody('play', id, `exp=${exp}&sig=${sig}`, clientid));
+  const playDone = (id: string, exp: string, sig: string, clientid = '8') =>
+    nginxHook(t.http, nginxBody('play_done', id, `exp=${exp}&sig=${sig}`, clientid));
 
   describe('nginx-rtmp', () => {
     it('lets the right key publish: live, startedAt, publisher recorded, stream.live emitted, metrics counted', async () => {
       const s = await fresh();
       const room = (await t.http.post('/api/v1/rooms', { name: 'Stage' }, owner.token)).body.id;
-      expect((await t.http.patch(`/api/v1/streams/${s.id}`, { roomId: room }, owner.token)).status).toBe(200);
+      expect(
+        (await t.http.patch(`/api/v1/streams/${s.id}`, { roomId: room }, owner.token)).status,
+      ).toBe(200);
       const events: StreamStateEvent[] = [];
       const onLive = (e: StreamStateEvent) => events.push(e);
       const bus = t.app.get(EventEmitter2);
@@ -55,16 +80,22 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
       expect(await metricValue(t.http, accepted('nginx-rtmp'))).toBe(before + 1);
       expect(await metricValue(t.http, 'live_streams')).toBeGreaterThanOrEqual(1);
       // Rooms show the stream that is live in them.
-      expect((await t.http.get(`/api/v1/rooms/${room}`)).body.liveStream).toMatchObject({ id: s.id, status: 'live' });
+      expect((await t.http.get(`/api/v1/rooms/${room}`)).body.liveStream).toMatchObject({
+        id: s.id,
+        status: 'live',
+      });
     });
 
     it('lets exactly one of several concurrent publishers win', async () => {
       const s = await fresh();
-      const results = await Promise.all(['21', '22', '23', '24', '25'].map((c) => publish(s.id, s.key, c)));
+      const results = await Promise.all(
+        ['21', '22', '23', '24', '25'].map((c) => publish(s.id, s.key, c)),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([200, 403, 403, 403, 403]);
       const winner = ['21', '22', '23', '24', '25'][results.findIndex((r) => r.status === 200)];
       // Only the winner's publish_done takes it offline.
-      for (const c of ['21', '22', '23', '24', '25'].filter((x) => x !== winner)) await publishDone(s.id, s.key, c);
+      for (const c of ['21', '22', '23', '24', '25'].filter((x) => x !== winner))
+        await publishDone(s.id, s.key, c);
       expect((await getStream(t.http, s.id)).status).toBe('live');
       await publishDone(s.id, s.key, winner);
       expect((await getStream(t.http, s.id)).status).toBe('idle');
@@ -116,7 +147,10 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
       ];
       for (const body of refused) {
         const r = await nginxHook(t.http, body);
-        expect({ body: body.slice(0, 300), status: r.status }).toEqual({ body: body.slice(0, 300), status: 403 });
+        expect({ body: body.slice(0, 300), status: r.status }).toEqual({
+          body: body.slice(0, 300),
+          status: 403,
+        });
       }
       expect(await metricValue(t.http, rejected('nginx-rtmp'))).toBe(before + refused.length);
       expect((await getStream(t.http, s.id)).status).toBe('idle');
@@ -141,10 +175,18 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
         `call=explode&name=${s.id}&key=${s.key}`,
       ]) {
         const r = await nginxHook(t.http, body);
-        expect({ body, status: r.status, code: r.body?.code }).toEqual({ body, status: 400, code: 'VALIDATION_FAILED' });
+        expect({ body, status: r.status, code: r.body?.code }).toEqual({
+          body,
+          status: 400,
+          code: 'VALIDATION_FAILED',
+        });
       }
       expect((await getStream(t.http, s.id)).status).toBe('idle');
-      const json = await t.http.request('POST', `/api/v1/hooks/nginx-rtmp?secret=${encodeURIComponent(t.env.HOOK_SECRET)}`, { body: ['a'] });
+      const json = await t.http.request(
+        'POST',
+        `/api/v1/hooks/nginx-rtmp?secret=${encodeURIComponent(t.env.HOOK_SECRET)}`,
+        { body: ['a'] },
+      );
       expect(json.status).toBe(400);
     });
 
@@ -216,18 +258,39 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
       const s = await fresh();
       const secret = t.env.HOOK_SECRET;
       const before = await metricValue(t.http, accepted('nginx-rtmp'));
-      for (const bad of [null, '', 'wrong', secret.slice(0, -1), secret + 'x', secret.toUpperCase()]) {
+      for (const bad of [
+        null,
+        '',
+        'wrong',
+        secret.slice(0, -1),
+        secret + 'x',
+        secret.toUpperCase(),
+      ]) {
         const n = await nginxHook(t.http, nginxBody('publish', s.id, `key=${s.key}`), bad);
         const r = await srsHook(t.http, srsBody('on_publish', s.id, `?key=${s.key}`), bad);
         const m = await mediamtxHook(t.http, mediamtxBody('publish', s.id, `key=${s.key}`), bad);
-        expect({ bad, n: n.status, r: r.status, m: m.status, code: n.body.code }).toEqual({ bad, n: 403, r: 403, m: 403, code: 'FORBIDDEN' });
+        expect({ bad, n: n.status, r: r.status, m: m.status, code: n.body.code }).toEqual({
+          bad,
+          n: 403,
+          r: 403,
+          m: 403,
+          code: 'FORBIDDEN',
+        });
       }
-      const repeated = await t.http.request('POST', `/api/v1/hooks/nginx-rtmp?secret=${secret}&secret=${secret}`, {
-        raw: nginxBody('publish', s.id, `key=${s.key}`),
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      });
+      const repeated = await t.http.request(
+        'POST',
+        `/api/v1/hooks/nginx-rtmp?secret=${secret}&secret=${secret}`,
+        {
+          raw: nginxBody('publish', s.id, `key=${s.key}`),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
+      );
       expect(repeated.status).toBe(403);
-      const inBody = await nginxHook(t.http, nginxBody('publish', s.id, `key=${s.key}&secret=${secret}`), null);
+      const inBody = await nginxHook(
+        t.http,
+        nginxBody('publish', s.id, `key=${s.key}&secret=${secret}`),
+        null,
+      );
       expect(inBody.status).toBe(403);
       expect(await getStream(t.http, s.id)).toMatchObject({ status: 'idle', startedAt: null });
       expect(await metricValue(t.http, accepted('nginx-rtmp'))).toBe(before);
@@ -242,37 +305,73 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
       expect(bad.status).toBe(200);
       expect(bad.body).toEqual({ code: 403 });
 
-      const ok = await srsHook(t.http, srsBody('on_publish', s.id, `?key=${s.key}&vhost=x`, '341w361a'));
+      const ok = await srsHook(
+        t.http,
+        srsBody('on_publish', s.id, `?key=${s.key}&vhost=x`, '341w361a'),
+      );
       expect(ok.status).toBe(200);
       expect(ok.body).toEqual({ code: 0 });
       expect(await getStream(t.http, s.id)).toMatchObject({ status: 'live' });
       expect(await metricValue(t.http, accepted('srs'))).toBe(before + 1);
-      expect((await srsHook(t.http, srsBody('on_publish', s.id, `?key=${s.key}`, 'second'))).body).toEqual({ code: 403 });
+      expect(
+        (await srsHook(t.http, srsBody('on_publish', s.id, `?key=${s.key}`, 'second'))).body,
+      ).toEqual({ code: 403 });
 
       const { exp, sig } = playArgs(await getStream(t.http, s.id));
-      expect((await srsHook(t.http, srsBody('on_play', s.id, `?exp=${exp}&sig=${sig}`, 'p1'))).body).toEqual({ code: 0 });
-      expect((await srsHook(t.http, srsBody('on_play', s.id, `?exp=${exp}&sig=forged${sig.slice(6)}`, 'p2'))).body).toEqual({ code: 403 });
+      expect(
+        (await srsHook(t.http, srsBody('on_play', s.id, `?exp=${exp}&sig=${sig}`, 'p1'))).body,
+      ).toEqual({ code: 0 });
+      expect(
+        (
+          await srsHook(
+            t.http,
+            srsBody('on_play', s.id, `?exp=${exp}&sig=forged${sig.slice(6)}`, 'p2'),
+          )
+        ).body,
+      ).toEqual({ code: 403 });
       expect((await getStream(t.http, s.id)).viewers).toBe(1);
-      expect((await srsHook(t.http, srsBody('on_stop', s.id, `?exp=${exp}&sig=${sig}`, 'p1'))).body).toEqual({ code: 0 });
+      expect(
+        (await srsHook(t.http, srsBody('on_stop', s.id, `?exp=${exp}&sig=${sig}`, 'p1'))).body,
+      ).toEqual({ code: 0 });
       expect((await getStream(t.http, s.id)).viewers).toBe(0);
 
-      expect((await srsHook(t.http, srsBody('on_unpublish', s.id, `?key=${s.key}`, 'second'))).body).toEqual({ code: 0 });
+      expect(
+        (await srsHook(t.http, srsBody('on_unpublish', s.id, `?key=${s.key}`, 'second'))).body,
+      ).toEqual({ code: 0 });
       expect((await getStream(t.http, s.id)).status).toBe('live');
-      expect((await srsHook(t.http, srsBody('on_unpublish', s.id, `?key=${s.key}`, '341w361a'))).body).toEqual({ code: 0 });
+      expect(
+        (await srsHook(t.http, srsBody('on_unpublish', s.id, `?key=${s.key}`, '341w361a'))).body,
+      ).toEqual({ code: 0 });
       expect((await getStream(t.http, s.id)).status).toBe('idle');
-      expect((await srsHook(t.http, srsBody('on_unpublish', s.id, `?key=${s.key}`, '341w361a'))).body).toEqual({ code: 0 });
+      expect(
+        (await srsHook(t.http, srsBody('on_unpublish', s.id, `?key=${s.key}`, '341w361a'))).body,
+      ).toEqual({ code: 0 });
     });
 
     it('accepts the numeric client_id of older SRS and refuses malformed bodies with 400', async () => {
       const s = await fresh();
-      expect((await srsHook(t.http, srsBody('on_publish', s.id, `?key=${s.key}`, 1985))).body).toEqual({ code: 0 });
-      expect((await srsHook(t.http, srsBody('on_unpublish', s.id, '', 1985))).body).toEqual({ code: 0 });
+      expect(
+        (await srsHook(t.http, srsBody('on_publish', s.id, `?key=${s.key}`, 1985))).body,
+      ).toEqual({ code: 0 });
+      expect((await srsHook(t.http, srsBody('on_unpublish', s.id, '', 1985))).body).toEqual({
+        code: 0,
+      });
       expect((await getStream(t.http, s.id)).status).toBe('idle');
-      for (const body of [{ ...srsBody('on_publish', s.id, `?key=${s.key}`), action: 'on_explode' }, { stream: s.id }, [1, 2], { ...srsBody('on_publish', s.id, `?key=${s.key}`), stream: 42 }, srsBody('on_publish', s.id, `?key=${s.key}&key=${s.key}`)]) {
+      for (const body of [
+        { ...srsBody('on_publish', s.id, `?key=${s.key}`), action: 'on_explode' },
+        { stream: s.id },
+        [1, 2],
+        { ...srsBody('on_publish', s.id, `?key=${s.key}`), stream: 42 },
+        srsBody('on_publish', s.id, `?key=${s.key}&key=${s.key}`),
+      ]) {
         const r = await srsHook(t.http, body);
         expect({ body, status: r.status }).toEqual({ body, status: 400 });
       }
-      const notJson = await t.http.request('POST', `/api/v1/hooks/srs?secret=${t.env.HOOK_SECRET}`, { raw: '{"action":', headers: { 'content-type': 'application/json' } });
+      const notJson = await t.http.request(
+        'POST',
+        `/api/v1/hooks/srs?secret=${t.env.HOOK_SECRET}`,
+        { raw: '{"action":', headers: { 'content-type': 'application/json' } },
+      );
       expect(notJson.status).toBe(400);
       expect((await getStream(t.http, s.id)).status).toBe('idle');
     });
@@ -281,19 +380,48 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
   describe('MediaMTX', () => {
     it('answers 200 / 401, allows only publish and read, and does not count reads as viewers', async () => {
       const s = await fresh();
-      expect((await mediamtxHook(t.http, mediamtxBody('publish', s.id, 'key=wrong'))).status).toBe(401);
+      expect((await mediamtxHook(t.http, mediamtxBody('publish', s.id, 'key=wrong'))).status).toBe(
+        401,
+      );
       const ok = await mediamtxHook(t.http, mediamtxBody('publish', s.id, `key=${s.key}`));
       expect(ok.status).toBe(200);
       expect(await getStream(t.http, s.id)).toMatchObject({ status: 'live' });
-      expect((await mediamtxHook(t.http, mediamtxBody('publish', s.id, `key=${s.key}`, randomUUID()))).status).toBe(401);
+      expect(
+        (await mediamtxHook(t.http, mediamtxBody('publish', s.id, `key=${s.key}`, randomUUID())))
+          .status,
+      ).toBe(401);
 
       const { exp, sig } = playArgs(await getStream(t.http, s.id));
-      expect((await mediamtxHook(t.http, mediamtxBody('read', s.id, `exp=${exp}&sig=${sig}`, null))).status).toBe(200);
-      expect((await mediamtxHook(t.http, mediamtxBody('read', `/${s.id}`, `exp=${exp}&sig=${sig}`, null))).status).toBe(200);
-      expect((await mediamtxHook(t.http, mediamtxBody('read', s.id, `exp=${exp}&sig=${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`))).status).toBe(401);
+      expect(
+        (await mediamtxHook(t.http, mediamtxBody('read', s.id, `exp=${exp}&sig=${sig}`, null)))
+          .status,
+      ).toBe(200);
+      expect(
+        (
+          await mediamtxHook(
+            t.http,
+            mediamtxBody('read', `/${s.id}`, `exp=${exp}&sig=${sig}`, null),
+          )
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await mediamtxHook(
+            t.http,
+            mediamtxBody(
+              'read',
+              s.id,
+              `exp=${exp}&sig=${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`,
+            ),
+          )
+        ).status,
+      ).toBe(401);
       expect((await getStream(t.http, s.id)).viewers).toBe(0);
       for (const action of ['playback', 'api', 'metrics', 'pprof', 'something-new']) {
-        const r = await mediamtxHook(t.http, mediamtxBody(action, s.id, `key=${s.key}&exp=${exp}&sig=${sig}`));
+        const r = await mediamtxHook(
+          t.http,
+          mediamtxBody(action, s.id, `key=${s.key}&exp=${exp}&sig=${sig}`),
+        );
         expect({ action, status: r.status }).toEqual({ action, status: 401 });
       }
       expect((await mediamtxHook(t.http, { path: s.id })).status).toBe(400);
@@ -311,16 +439,22 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
       const live: any[] = [];
       let cursor: string | null = null;
       do {
-        const r: any = await t.http.get(`/api/v1/streams?status=live&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+        const r: any = await t.http.get(
+          `/api/v1/streams?status=live&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         live.push(...r.body.items);
         cursor = r.body.nextCursor;
       } while (cursor);
       expect(await metricValue(t.http, 'live_streams')).toBe(live.length);
-      expect(await metricValue(t.http, 'stream_viewers')).toBe(live.reduce((n, x) => n + x.viewers, 0));
+      expect(await metricValue(t.http, 'stream_viewers')).toBe(
+        live.reduce((n, x) => n + x.viewers, 0),
+      );
       expect(live.find((x) => x.id === s.id)?.viewers).toBe(3);
       expect((await publishDone(s.id, s.key)).status).toBe(200);
       expect(await metricValue(t.http, 'live_streams')).toBe(live.length - 1);
-      expect(await metricValue(t.http, 'stream_viewers')).toBe(live.reduce((n, x) => n + x.viewers, 0) - 3);
+      expect(await metricValue(t.http, 'stream_viewers')).toBe(
+        live.reduce((n, x) => n + x.viewers, 0) - 3,
+      );
     });
   });
 
@@ -376,7 +510,9 @@ describe.each(modes)('hooks fail closed when the database cannot answer (%s)', (
       const srs = await srsHook(t.http, srsBody('on_publish', s.id, `?key=${s.key}`));
       expect(srs.body).toEqual({ code: 403 });
       const { exp, sig } = playArgs(s.body);
-      expect((await nginxHook(t.http, nginxBody('play', s.id, `exp=${exp}&sig=${sig}`))).status).toBe(403);
+      expect(
+        (await nginxHook(t.http, nginxBody('play', s.id, `exp=${exp}&sig=${sig}`))).status,
+      ).toBe(403);
       expect(t.logs().some((l) => l.includes('failed closed'))).toBe(true);
     } finally {
       await release();
@@ -384,10 +520,14 @@ describe.each(modes)('hooks fail closed when the database cannot answer (%s)', (
 
     if (mode === 'clustered') {
       // The refused attempt must not leave the stream live once the database answers again.
-      await until(async () => (await t.http.get(`/api/v1/streams/${s.id}`)).status === 200, { timeoutMs: 5000 });
+      await until(async () => (await t.http.get(`/api/v1/streams/${s.id}`)).status === 200, {
+        timeoutMs: 5000,
+      });
       const view = await getStream(t.http, s.id);
       expect(view.status).toBe('idle');
-      expect((await nginxHook(t.http, nginxBody('publish', s.id, `key=${s.key}`))).status).toBe(200);
+      expect((await nginxHook(t.http, nginxBody('publish', s.id, `key=${s.key}`))).status).toBe(
+        200,
+      );
     }
   });
 });
@@ -402,7 +542,8 @@ describe('hooks and the HTTP throttle (embedded)', () => {
   it('never throttles hook calls, while the REST API is throttled', async () => {
     const id = randomUUID();
     const statuses: number[] = [];
-    for (let i = 0; i < 40; i++) statuses.push((await nginxHook(t.http, nginxBody('publish', id, 'key=k'))).status);
+    for (let i = 0; i < 40; i++)
+      statuses.push((await nginxHook(t.http, nginxBody('publish', id, 'key=k'))).status);
     expect(new Set(statuses)).toEqual(new Set([403]));
     const rest: number[] = [];
     for (let i = 0; i < 20; i++) rest.push((await t.http.get(`/api/v1/streams/${id}`)).status);

@@ -28,18 +28,30 @@ describe('process lifecycle', () => {
       let status = 0;
       let responseBody = '';
       const done = new Promise<void>((resolve, reject) => {
-        const req = http.request(`${app.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          status = res.statusCode ?? 0;
-          res.on('data', (d: Buffer) => (responseBody += d.toString()));
-          res.on('end', () => resolve());
-        });
+        const req = http.request(
+          `${app.url}/api/v1/auth/register`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            status = res.statusCode ?? 0;
+            res.on('data', (d: Buffer) => (responseBody += d.toString()));
+            res.on('end', () => resolve());
+          },
+        );
         req.on('error', reject);
         req.write(body.slice(0, 10));
         setTimeout(() => {
           req.end(body.slice(10));
         }, 1500);
       });
-      await until(() => app.output().includes('"route":"/health/ready"'), { message: 'ready probe not logged' });
+      await until(() => app.output().includes('"route":"/health/ready"'), {
+        message: 'ready probe not logged',
+      });
 
       app.proc.kill('SIGTERM');
       // No new work is accepted from now on (readiness 503, then the listener is closed).
@@ -66,7 +78,10 @@ describe('process lifecycle', () => {
     const m = await modeEnv('embedded', { SHUTDOWN_TIMEOUT_MS: '1500' });
     const app = await spawnApp(m.env);
     try {
-      const req = http.request(`${app.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 1000 } });
+      const req = http.request(`${app.url}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': 1000 },
+      });
       req.on('error', () => undefined);
       req.write('{"username":');
       await new Promise((r) => req.once('socket', r));

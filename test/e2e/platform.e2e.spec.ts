@@ -7,7 +7,13 @@ const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
 describe.each(modes)('platform (%s)', (mode) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp(mode, { THROTTLE_LIMIT: '30', THROTTLE_TTL_SEC: '60', METRICS_TOKEN: 'metrics-token-123', CORS_ORIGINS: 'https://app.example.com', BODY_LIMIT_BYTES: '4096' });
+    t = await startApp(mode, {
+      THROTTLE_LIMIT: '30',
+      THROTTLE_TTL_SEC: '60',
+      METRICS_TOKEN: 'metrics-token-123',
+      CORS_ORIGINS: 'https://app.example.com',
+      BODY_LIMIT_BYTES: '4096',
+    });
   });
   afterAll(async () => t?.close());
 
@@ -40,13 +46,29 @@ describe.each(modes)('platform (%s)', (mode) => {
     expect(await ui.text()).toContain('swagger');
     const doc = (await t.http.get('/docs-json')).body;
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    for (const p of ['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/me', '/health', '/health/ready', '/health/live']) expect(Object.keys(doc.paths)).toContain(p);
+    for (const p of [
+      '/api/v1/auth/register',
+      '/api/v1/auth/login',
+      '/api/v1/auth/me',
+      '/health',
+      '/health/ready',
+      '/health/live',
+    ])
+      expect(Object.keys(doc.paths)).toContain(p);
     expect(doc.components.schemas.ErrorResponseDto).toBeDefined();
     expect(doc.components.schemas.RegisterDto.properties.username.example).toBeDefined();
   });
 
   it('protects /metrics with METRICS_TOKEN under every spelling of the path', async () => {
-    for (const p of ['/metrics', '/metrics/', '//metrics', '/METRICS', '/%6detrics', '/metrics?x=1', '/metrics/../metrics']) {
+    for (const p of [
+      '/metrics',
+      '/metrics/',
+      '//metrics',
+      '/METRICS',
+      '/%6detrics',
+      '/metrics?x=1',
+      '/metrics/../metrics',
+    ]) {
       const r = await t.http.get(p);
       expect({ p, status: r.status }).toEqual({ p, status: 401 });
     }
@@ -60,43 +82,81 @@ describe.each(modes)('platform (%s)', (mode) => {
     await t.http.get('/api/v1/auth/me');
     for (let i = 0; i < 20; i++) await t.http.get(`/scan/${Math.random().toString(36).slice(2)}`);
     const text = (await t.http.get('/metrics', 'metrics-token-123')).text;
-    expect(text).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/auth\/me",status_code="401"\} \d+/);
-    expect(text).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404"\} (\d+)/);
+    expect(text).toMatch(
+      /http_requests_total\{method="GET",route="\/api\/v1\/auth\/me",status_code="401"\} \d+/,
+    );
+    expect(text).toMatch(
+      /http_requests_total\{method="GET",route="unmatched",status_code="404"\} (\d+)/,
+    );
     expect(text).not.toContain('/scan/');
-    expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/auth\/me"/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/auth\/me"/,
+    );
     expect(text).toContain('http_requests_in_flight');
-    for (const name of ['websocket_connections', 'live_streams', 'stream_publish_attempts_total', 'stream_viewers', 'online_viewers', 'chat_messages_total', 'rate_limited_total', 'video_bytes_served_total', 'alert_notifications_total', 'websocket_errors_total']) {
+    for (const name of [
+      'websocket_connections',
+      'live_streams',
+      'stream_publish_attempts_total',
+      'stream_viewers',
+      'online_viewers',
+      'chat_messages_total',
+      'rate_limited_total',
+      'video_bytes_served_total',
+      'alert_notifications_total',
+      'websocket_errors_total',
+    ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
   });
 
   it('allows only CORS_ORIGINS', async () => {
-    const ok = await fetch(`${t.url}/api/v1/auth/login`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+    const ok = await fetch(`${t.url}/api/v1/auth/login`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-    const evil = await fetch(`${t.url}/api/v1/auth/login`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const evil = await fetch(`${t.url}/api/v1/auth/login`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('refuses an oversized body with 413 in the error shape', async () => {
-    const r = await t.http.post('/api/v1/auth/register', { username: 'big_body', password: 'p'.repeat(8000) });
+    const r = await t.http.post('/api/v1/auth/register', {
+      username: 'big_body',
+      password: 'p'.repeat(8000),
+    });
     expect(r.status).toBe(413);
-    expect(r.body).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', requestId: expect.any(String) });
+    expect(r.body).toMatchObject({
+      statusCode: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      requestId: expect.any(String),
+    });
   });
 
   it('throttles by client IP with 429 + Retry-After, ignores a spoofed X-Forwarded-For, never throttles /health or /metrics', async () => {
     let limited: Awaited<ReturnType<typeof t.http.get>> | undefined;
     for (let i = 0; i < 40 && !limited; i++) {
-      const r = await t.http.get('/api/v1/auth/me', undefined, { 'x-forwarded-for': `10.0.${i}.${i}` });
+      const r = await t.http.get('/api/v1/auth/me', undefined, {
+        'x-forwarded-for': `10.0.${i}.${i}`,
+      });
       if (r.status === 429) limited = r;
     }
     expect(limited).toBeDefined();
-    expect(limited!.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED', error: 'Too Many Requests' });
+    expect(limited!.body).toMatchObject({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      error: 'Too Many Requests',
+    });
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
     for (let i = 0; i < 40; i++) {
       expect((await t.http.get('/health/live')).status).toBe(200);
     }
     expect((await t.http.get('/metrics', 'metrics-token-123')).status).toBe(200);
-    expect((await t.http.get('/metrics', 'metrics-token-123')).text).toMatch(/rate_limited_total\{scope="http"\} [1-9]/);
+    expect((await t.http.get('/metrics', 'metrics-token-123')).text).toMatch(
+      /rate_limited_total\{scope="http"\} [1-9]/,
+    );
   });
 });
 
@@ -104,10 +164,19 @@ describe('access log', () => {
   it('has one JSON line per request with requestId, method, route, statusCode and ms — and never a query string', async () => {
     const t = await startApp('embedded', { LOG_LEVEL: 'info' });
     try {
-      await t.http.get('/health/live?secret=top-secret-value', undefined, { 'x-request-id': 'log-check-2' });
+      await t.http.get('/health/live?secret=top-secret-value', undefined, {
+        'x-request-id': 'log-check-2',
+      });
       const lines = t.logs().map((l) => JSON.parse(l) as Record<string, unknown>);
       const line = lines.find((l) => l.requestId === 'log-check-2');
-      expect(line).toMatchObject({ level: 'info', method: 'GET', route: '/health/live', statusCode: 200, ms: expect.any(Number), time: expect.any(String) });
+      expect(line).toMatchObject({
+        level: 'info',
+        method: 'GET',
+        route: '/health/live',
+        statusCode: 200,
+        ms: expect.any(Number),
+        time: expect.any(String),
+      });
       expect(t.logs().join('\n')).not.toContain('top-secret-value');
     } finally {
       await t.close();

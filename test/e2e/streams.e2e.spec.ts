@@ -4,10 +4,18 @@ import { STREAM_OFFLINE, StreamStateEvent } from '../../src/common/ports';
 import { startApp, TestApp } from '../helpers/app';
 import { Mode } from '../helpers/modes';
 import { hasServices } from '../helpers/services';
-import { createStream, getStream, nginxBody, nginxHook, playArgs, signPlay } from '../media/hook-client';
+import {
+  createStream,
+  getStream,
+  nginxBody,
+  nginxHook,
+  playArgs,
+  signPlay,
+} from '../media/hook-client';
 
 const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
-if (!hasServices()) process.stderr.write('!!! SKIPPED clustered streams e2e: needs PostgreSQL and Redis\n');
+if (!hasServices())
+  process.stderr.write('!!! SKIPPED clustered streams e2e: needs PostgreSQL and Redis\n');
 
 const MAX = 3;
 
@@ -18,16 +26,24 @@ describe.each(modes)('streams API (%s)', (mode) => {
   let admin: string;
 
   beforeAll(async () => {
-    t = await startApp(mode, { MAX_STREAMS_PER_USER: String(MAX), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root-password-1', THROTTLE_LIMIT: '10000' });
+    t = await startApp(mode, {
+      MAX_STREAMS_PER_USER: String(MAX),
+      ADMIN_USERNAME: 'root',
+      ADMIN_PASSWORD: 'root-password-1',
+      THROTTLE_LIMIT: '10000',
+    });
     alice = await t.http.user('alice');
     bob = await t.http.user('bob');
-    admin = (await t.http.post('/api/v1/auth/login', { username: 'root', password: 'root-password-1' })).body.accessToken;
+    admin = (
+      await t.http.post('/api/v1/auth/login', { username: 'root', password: 'root-password-1' })
+    ).body.accessToken;
   });
   afterAll(async () => t?.close());
 
   /** A fresh user with a fresh quota, so tests do not depend on each other's streams. */
   const freshUser = () => t.http.user('s');
-  const publish = (id: string, key: string, clientid = '7') => nginxHook(t.http, nginxBody('publish', id, `key=${key}`, clientid));
+  const publish = (id: string, key: string, clientid = '7') =>
+    nginxHook(t.http, nginxBody('publish', id, `key=${key}`, clientid));
 
   it('creates a stream and shows the key and ingest only in that response', async () => {
     const u = await freshUser();
@@ -35,13 +51,29 @@ describe.each(modes)('streams API (%s)', (mode) => {
     expect(r.status).toBe(201);
     expect(r.headers.get('cache-control')).toBe('no-store');
     const s = r.body;
-    expect(s).toMatchObject({ title: 'Tech talk', status: 'idle', ownerId: u.id, roomId: null, viewers: 0, startedAt: null, endedAt: null });
+    expect(s).toMatchObject({
+      title: 'Tech talk',
+      status: 'idle',
+      ownerId: u.id,
+      roomId: null,
+      viewers: 0,
+      startedAt: null,
+      endedAt: null,
+    });
     expect(s.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Date(s.createdAt).toISOString()).toBe(s.createdAt);
     expect(s.streamKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(s.ingest).toEqual({ rtmpUrl: 'rtmp://localhost:1935/live', streamName: `${s.id}?key=${s.streamKey}`, url: `rtmp://localhost:1935/live/${s.id}?key=${s.streamKey}` });
-    expect(s.playback.hls).toMatch(new RegExp(`^http://localhost:8080/hls/${s.id}\\.m3u8\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
-    expect(s.playback.flv).toMatch(new RegExp(`^http://localhost:8080/live/${s.id}\\.flv\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
+    expect(s.ingest).toEqual({
+      rtmpUrl: 'rtmp://localhost:1935/live',
+      streamName: `${s.id}?key=${s.streamKey}`,
+      url: `rtmp://localhost:1935/live/${s.id}?key=${s.streamKey}`,
+    });
+    expect(s.playback.hls).toMatch(
+      new RegExp(`^http://localhost:8080/hls/${s.id}\\.m3u8\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`),
+    );
+    expect(s.playback.flv).toMatch(
+      new RegExp(`^http://localhost:8080/live/${s.id}\\.flv\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`),
+    );
     const { exp, sig } = playArgs(s);
     expect(sig).toBe(signPlay(s.id, Number(exp)));
     expect(Number(exp) - Date.now() / 1000).toBeGreaterThan(3500);
@@ -76,16 +108,28 @@ describe.each(modes)('streams API (%s)', (mode) => {
     const unknown = await t.http.get(`/api/v1/streams/${randomUUID()}`);
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found' });
-    for (const bad of ['not-a-uuid', encodeURIComponent("1' OR '1'='1"), '123', 'x'.repeat(150), '00000000-0000-0000-0000-00000000000g']) {
+    for (const bad of [
+      'not-a-uuid',
+      encodeURIComponent("1' OR '1'='1"),
+      '123',
+      'x'.repeat(150),
+      '00000000-0000-0000-0000-00000000000g',
+    ]) {
       const r = await t.http.get(`/api/v1/streams/${bad}`);
-      expect({ bad, status: r.status, code: r.body?.code }).toEqual({ bad, status: 400, code: 'VALIDATION_FAILED' });
+      expect({ bad, status: r.status, code: r.body?.code }).toEqual({
+        bad,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
       expect(r.body.requestId).toBe(r.headers.get('x-request-id'));
     }
     const s = await createStream(t.http, bob.token);
     const upper = await t.http.get(`/api/v1/streams/${s.id.toUpperCase()}`);
     expect(upper.status).toBe(200);
     expect(upper.body.id).toBe(s.id);
-    expect((await t.http.patch(`/api/v1/streams/nope`, { title: 'x' }, bob.token)).status).toBe(400);
+    expect((await t.http.patch(`/api/v1/streams/nope`, { title: 'x' }, bob.token)).status).toBe(
+      400,
+    );
     expect((await t.http.delete(`/api/v1/streams/nope`, bob.token)).status).toBe(400);
     expect((await t.http.post(`/api/v1/streams/nope/key`, undefined, bob.token)).status).toBe(400);
     expect((await t.http.delete(`/api/v1/streams/${randomUUID()}`, bob.token)).status).toBe(404);
@@ -94,15 +138,32 @@ describe.each(modes)('streams API (%s)', (mode) => {
 
   it('validates the title and rejects unknown properties (ownerId, status, streamKey, viewers)', async () => {
     const u = await freshUser();
-    for (const [prop, value] of [['ownerId', randomUUID()], ['status', 'live'], ['streamKey', 'my-own-key'], ['viewers', 1000]] as const) {
+    for (const [prop, value] of [
+      ['ownerId', randomUUID()],
+      ['status', 'live'],
+      ['streamKey', 'my-own-key'],
+      ['viewers', 1000],
+    ] as const) {
       const r = await t.http.post('/api/v1/streams', { title: 'ok', [prop]: value }, u.token);
       expect(r.status).toBe(400);
       expect(r.body.code).toBe('VALIDATION_FAILED');
       expect(r.body.message).toContain(`property ${prop} should not exist`);
     }
-    for (const body of [{}, { title: '' }, { title: '   ' }, { title: 'x'.repeat(121) }, { title: 42 }, { title: null }, { title: 'ok', roomId: 'not-a-uuid' }]) {
+    for (const body of [
+      {},
+      { title: '' },
+      { title: '   ' },
+      { title: 'x'.repeat(121) },
+      { title: 42 },
+      { title: null },
+      { title: 'ok', roomId: 'not-a-uuid' },
+    ]) {
       const r = await t.http.post('/api/v1/streams', body, u.token);
-      expect({ body, status: r.status, code: r.body.code }).toEqual({ body, status: 400, code: 'VALIDATION_FAILED' });
+      expect({ body, status: r.status, code: r.body.code }).toEqual({
+        body,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
     }
     const long = await t.http.post('/api/v1/streams', { title: 'x'.repeat(121) }, u.token);
     expect(long.body.message).toContain('title must be shorter than or equal to 120 characters');
@@ -111,12 +172,31 @@ describe.each(modes)('streams API (%s)', (mode) => {
     const max = await t.http.post('/api/v1/streams', { title: 'y'.repeat(120) }, u.token);
     expect(max.status).toBe(201);
 
-    for (const body of [{}, { title: '' }, { title: null }, { title: 'x'.repeat(121) }, { status: 'ended' }, { ownerId: bob.id }, { viewers: 5 }, { streamKey: 'k' }, { roomId: 'nope' }]) {
+    for (const body of [
+      {},
+      { title: '' },
+      { title: null },
+      { title: 'x'.repeat(121) },
+      { status: 'ended' },
+      { ownerId: bob.id },
+      { viewers: 5 },
+      { streamKey: 'k' },
+      { roomId: 'nope' },
+    ]) {
       const r = await t.http.patch(`/api/v1/streams/${max.body.id}`, body, u.token);
-      expect({ body, status: r.status, code: r.body.code }).toEqual({ body, status: 400, code: 'VALIDATION_FAILED' });
+      expect({ body, status: r.status, code: r.body.code }).toEqual({
+        body,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
     }
     const after = await getStream(t.http, max.body.id);
-    expect(after).toMatchObject({ title: 'y'.repeat(120), status: 'idle', ownerId: u.id, viewers: 0 });
+    expect(after).toMatchObject({
+      title: 'y'.repeat(120),
+      status: 'idle',
+      ownerId: u.id,
+      viewers: 0,
+    });
   });
 
   it('limits each user to MAX_STREAMS_PER_USER streams that are not ended (409)', async () => {
@@ -128,9 +208,14 @@ describe.each(modes)('streams API (%s)', (mode) => {
     expect(over.body).toMatchObject({ statusCode: 409, code: 'CONFLICT' });
     expect((await t.http.get(`/api/v1/streams?ownerId=${u.id}`)).body.items).toHaveLength(MAX);
     // Other users are not affected, and ending one frees a slot.
-    expect((await t.http.post('/api/v1/streams', { title: 'other user' }, (await freshUser()).token)).status).toBe(201);
+    expect(
+      (await t.http.post('/api/v1/streams', { title: 'other user' }, (await freshUser()).token))
+        .status,
+    ).toBe(201);
     expect((await t.http.delete(`/api/v1/streams/${ids[0]}`, u.token)).status).toBe(204);
-    expect((await t.http.post('/api/v1/streams', { title: 'fits again' }, u.token)).status).toBe(201);
+    expect((await t.http.post('/api/v1/streams', { title: 'fits again' }, u.token)).status).toBe(
+      201,
+    );
   });
 
   it('lists newest first with status/ownerId filters and cursor paging without duplicates', async () => {
@@ -148,8 +233,13 @@ describe.each(modes)('streams API (%s)', (mode) => {
     expect(byOwner.status).toBe(200);
     expect(byOwner.body.items.map((s: any) => s.id)).toEqual([mine[2], mine[1]]);
     expect(typeof byOwner.body.nextCursor).toBe('string');
-    const page2 = await t.http.get(`/api/v1/streams?ownerId=${u1.id}&limit=2&cursor=${byOwner.body.nextCursor}`);
-    expect(page2.body).toEqual({ items: [expect.objectContaining({ id: mine[0] })], nextCursor: null });
+    const page2 = await t.http.get(
+      `/api/v1/streams?ownerId=${u1.id}&limit=2&cursor=${byOwner.body.nextCursor}`,
+    );
+    expect(page2.body).toEqual({
+      items: [expect.objectContaining({ id: mine[0] })],
+      nextCursor: null,
+    });
 
     const liveList = await t.http.get(`/api/v1/streams?status=live&limit=100`);
     expect(liveList.body.items.every((s: any) => s.status === 'live')).toBe(true);
@@ -163,7 +253,9 @@ describe.each(modes)('streams API (%s)', (mode) => {
     const seen: any[] = [];
     let cursor: string | null = null;
     for (let pages = 0; pages < 100; pages++) {
-      const r: any = await t.http.get(`/api/v1/streams?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: any = await t.http.get(
+        `/api/v1/streams?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(r.status).toBe(200);
       expect(r.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...r.body.items);
@@ -181,9 +273,22 @@ describe.each(modes)('streams API (%s)', (mode) => {
     }
     expect(seen.every((s) => s.streamKey === undefined)).toBe(true);
 
-    for (const q of ['limit=0', 'limit=101', 'limit=abc', 'status=paused', 'ownerId=not-a-uuid', 'cursor=%21%21', `cursor=${Buffer.from('{"t":"x"}').toString('base64url')}`, 'foo=bar']) {
+    for (const q of [
+      'limit=0',
+      'limit=101',
+      'limit=abc',
+      'status=paused',
+      'ownerId=not-a-uuid',
+      'cursor=%21%21',
+      `cursor=${Buffer.from('{"t":"x"}').toString('base64url')}`,
+      'foo=bar',
+    ]) {
       const r = await t.http.get(`/api/v1/streams?${q}`);
-      expect({ q, status: r.status, code: r.body.code }).toEqual({ q, status: 400, code: 'VALIDATION_FAILED' });
+      expect({ q, status: r.status, code: r.body.code }).toEqual({
+        q,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
     }
   });
 
@@ -196,7 +301,11 @@ describe.each(modes)('streams API (%s)', (mode) => {
     expect(ok.body.streamKey).toBeUndefined();
     expect((await getStream(t.http, s.id)).title).toBe('After');
 
-    const denied = await t.http.patch(`/api/v1/streams/${s.id}`, { title: 'Hijacked', roomId: null }, bob.token);
+    const denied = await t.http.patch(
+      `/api/v1/streams/${s.id}`,
+      { title: 'Hijacked', roomId: null },
+      bob.token,
+    );
     expect(denied.status).toBe(403);
     expect(denied.body.code).toBe('FORBIDDEN');
     expect((await getStream(t.http, s.id)).title).toBe('After');
@@ -210,17 +319,35 @@ describe.each(modes)('streams API (%s)', (mode) => {
     expect(unlinked.body.roomId).toBeNull();
 
     // The room must exist and be open.
-    const unknownRoom = await t.http.patch(`/api/v1/streams/${s.id}`, { roomId: randomUUID() }, alice.token);
+    const unknownRoom = await t.http.patch(
+      `/api/v1/streams/${s.id}`,
+      { roomId: randomUUID() },
+      alice.token,
+    );
     expect(unknownRoom.status).toBe(400);
     expect(unknownRoom.body.code).toBe('VALIDATION_FAILED');
     expect((await t.http.delete(`/api/v1/rooms/${room.body.id}`, alice.token)).status).toBe(204);
-    const closedRoom = await t.http.patch(`/api/v1/streams/${s.id}`, { roomId: room.body.id }, alice.token);
+    const closedRoom = await t.http.patch(
+      `/api/v1/streams/${s.id}`,
+      { roomId: room.body.id },
+      alice.token,
+    );
     expect(closedRoom.status).toBe(409);
     expect(closedRoom.body.code).toBe('ROOM_CLOSED');
-    expect((await t.http.post('/api/v1/streams', { title: 'In a closed room', roomId: room.body.id }, alice.token)).status).toBe(409);
+    expect(
+      (
+        await t.http.post(
+          '/api/v1/streams',
+          { title: 'In a closed room', roomId: room.body.id },
+          alice.token,
+        )
+      ).status,
+    ).toBe(409);
     expect((await getStream(t.http, s.id)).roomId).toBeNull();
 
-    expect((await t.http.patch(`/api/v1/streams/${randomUUID()}`, { title: 'x' }, alice.token)).status).toBe(404);
+    expect(
+      (await t.http.patch(`/api/v1/streams/${randomUUID()}`, { title: 'x' }, alice.token)).status,
+    ).toBe(404);
   });
 
   it('ends a live stream on DELETE (204, status ended, stream.offline) and keeps it ended', async () => {
@@ -246,8 +373,12 @@ describe.each(modes)('streams API (%s)', (mode) => {
     // Terminal: cannot publish, change or rotate; a second DELETE is harmless.
     expect((await publish(s.id, s.key, '99')).status).toBe(403);
     expect((await t.http.delete(`/api/v1/streams/${s.id}`, alice.token)).status).toBe(204);
-    expect((await t.http.patch(`/api/v1/streams/${s.id}`, { title: 'Back' }, alice.token)).status).toBe(409);
-    expect((await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, alice.token)).status).toBe(409);
+    expect(
+      (await t.http.patch(`/api/v1/streams/${s.id}`, { title: 'Back' }, alice.token)).status,
+    ).toBe(409);
+    expect((await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, alice.token)).status).toBe(
+      409,
+    );
     expect(await getStream(t.http, s.id)).toMatchObject({ status: 'ended', title: 'Going away' });
 
     const idle = await createStream(t.http, alice.token, 'Never live');
@@ -264,16 +395,32 @@ describe.each(modes)('streams API (%s)', (mode) => {
       ['/api/v1/streams/{id}', 'delete', ['204', '401', '403', '404']],
       ['/api/v1/streams/{id}/key', 'post', ['200', '401', '403', '404']],
     ] as const) {
-      expect({ path, method, security: op(path, method)?.security }).toEqual({ path, method, security: [{ bearer: [] }] });
-      expect(Object.keys(op(path, method).responses)).toEqual(expect.arrayContaining([...statuses]));
-      expect(op(path, method).responses['400'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
+      expect({ path, method, security: op(path, method)?.security }).toEqual({
+        path,
+        method,
+        security: [{ bearer: [] }],
+      });
+      expect(Object.keys(op(path, method).responses)).toEqual(
+        expect.arrayContaining([...statuses]),
+      );
+      expect(op(path, method).responses['400'].content['application/json'].schema.$ref).toBe(
+        '#/components/schemas/ErrorResponseDto',
+      );
     }
-    expect(op('/api/v1/streams', 'get').parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['status', 'ownerId', 'limit', 'cursor']));
-    expect(Object.keys(op('/api/v1/streams/{id}', 'get').responses)).toEqual(expect.arrayContaining(['200', '404']));
-    expect(Object.keys(op('/api/v1/hooks/nginx-rtmp', 'post').requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(op('/api/v1/streams', 'get').parameters.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(['status', 'ownerId', 'limit', 'cursor']),
+    );
+    expect(Object.keys(op('/api/v1/streams/{id}', 'get').responses)).toEqual(
+      expect.arrayContaining(['200', '404']),
+    );
+    expect(Object.keys(op('/api/v1/hooks/nginx-rtmp', 'post').requestBody.content)).toEqual([
+      'application/x-www-form-urlencoded',
+    ]);
     for (const dialect of ['nginx-rtmp', 'srs', 'mediamtx']) {
       const hook = op(`/api/v1/hooks/${dialect}`, 'post');
-      expect(hook.parameters).toEqual([expect.objectContaining({ name: 'secret', in: 'query', required: true })]);
+      expect(hook.parameters).toEqual([
+        expect.objectContaining({ name: 'secret', in: 'query', required: true }),
+      ]);
       expect(hook.responses['403']).toBeDefined();
     }
     expect(doc.components.schemas.StreamWithKeyDto.properties).toHaveProperty('streamKey');
@@ -283,7 +430,9 @@ describe.each(modes)('streams API (%s)', (mode) => {
 
   it('rotates the key: the new one is shown once, the old one is refused at once', async () => {
     const s = await createStream(t.http, bob.token);
-    expect((await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, alice.token)).status).toBe(403);
+    expect((await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, alice.token)).status).toBe(
+      403,
+    );
     const r = await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, bob.token);
     expect(r.status).toBe(200);
     expect(r.headers.get('cache-control')).toBe('no-store');

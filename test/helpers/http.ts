@@ -9,7 +9,16 @@ export interface HttpResult<T = any> {
 export class Http {
   constructor(readonly base: string) {}
 
-  async request<T = any>(method: string, path: string, opts: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string | Buffer } = {}): Promise<HttpResult<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    opts: {
+      body?: unknown;
+      token?: string;
+      headers?: Record<string, string>;
+      raw?: string | Buffer;
+    } = {},
+  ): Promise<HttpResult<T>> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     let body: string | Buffer | undefined;
@@ -46,7 +55,10 @@ export class Http {
   }
 
   /** Registers a fresh user and returns its token and id. */
-  async user(prefix = 'u', extra: Record<string, string> = {}): Promise<{ token: string; id: string; username: string; password: string }> {
+  async user(
+    prefix = 'u',
+    extra: Record<string, string> = {},
+  ): Promise<{ token: string; id: string; username: string; password: string }> {
     const username = `${prefix}${Math.random().toString(36).slice(2, 10)}`;
     const password = 'password-' + Math.random().toString(36).slice(2);
     const r = await this.post('/api/v1/auth/register', { username, password, ...extra });

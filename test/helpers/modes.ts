@@ -46,9 +46,18 @@ export async function modeEnv(mode: Mode, extra: Record<string, string> = {}): P
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onair-test-'));
   // Suites open many sockets from 127.0.0.1; the per-IP handshake limit is exercised on its own
   // (test/security/socket-abuse.spec.ts sets it back to the default).
-  const base: Record<string, string> = { NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', WS_HANDSHAKE_LIMIT: '10000/10000', ...TEST_SECRETS };
+  const base: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    WS_HANDSHAKE_LIMIT: '10000/10000',
+    ...TEST_SECRETS,
+  };
   if (mode === 'embedded') {
-    return { env: { ...base, ...extra }, cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      env: { ...base, ...extra },
+      cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   const db = await createTestDatabase();
   return {

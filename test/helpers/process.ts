@@ -33,18 +33,30 @@ export interface AppProcess {
 }
 
 /** Runs the built app (dist/, made by `npm test`'s pretest build) as a real child process. */
-export async function spawnApp(env: Record<string, string>, opts: { waitReady?: boolean } = {}): Promise<AppProcess> {
-  if (!fs.existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run npm run build (npm test does it first)`);
+export async function spawnApp(
+  env: Record<string, string>,
+  opts: { waitReady?: boolean } = {},
+): Promise<AppProcess> {
+  if (!fs.existsSync(MAIN_JS))
+    throw new Error(`${MAIN_JS} is missing: run npm run build (npm test does it first)`);
   const port = env.PORT ? Number(env.PORT) : await freePort();
   let out = '';
   const proc = spawn(process.execPath, [MAIN_JS], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', ...env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      HOST: '127.0.0.1',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
   const url = `http://127.0.0.1:${port}`;
   const http = new Http(url);
   const child: AppProcess = {

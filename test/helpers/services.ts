@@ -9,6 +9,8 @@ export function describeWithServices(name: string, fn: () => void): void {
     describe(name, fn);
     return;
   }
-  process.stderr.write(`!!! SKIPPED "${name}": needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). Run with the services up, or REQUIRE_SERVICES=1 to make this a failure.\n`);
+  process.stderr.write(
+    `!!! SKIPPED "${name}": needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). Run with the services up, or REQUIRE_SERVICES=1 to make this a failure.\n`,
+  );
   describe.skip(name, fn);
 }

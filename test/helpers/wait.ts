@@ -1,5 +1,8 @@
 /** Polls until `predicate` returns a truthy value, or throws `message` at the deadline. */
-export async function until<T>(predicate: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number; message?: string } = {}): Promise<NonNullable<T>> {
+export async function until<T>(
+  predicate: () => T | Promise<T>,
+  opts: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10000);
   let last: unknown;
   for (;;) {
@@ -9,7 +12,10 @@ export async function until<T>(predicate: () => T | Promise<T>, opts: { timeoutM
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${opts.message ?? 'condition not met'} (after ${opts.timeoutMs ?? 10000} ms)${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${opts.message ?? 'condition not met'} (after ${opts.timeoutMs ?? 10000} ms)${last ? `: ${String(last)}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
   }
 }

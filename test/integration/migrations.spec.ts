@@ -20,7 +20,11 @@ async function assertInSync(env: Record<string, string>) {
     const pending = await ds.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
     for (let i = 0; i < applied.length; i++) await ds.undoLastMigration({ transaction: 'each' });
-    const tables = (await ds.query(ds.options.type === 'postgres' ? `SELECT table_name AS name FROM information_schema.tables WHERE table_schema='public'` : `SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'`)) as { name: string }[];
+    const tables = (await ds.query(
+      ds.options.type === 'postgres'
+        ? `SELECT table_name AS name FROM information_schema.tables WHERE table_schema='public'`
+        : `SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'`,
+    )) as { name: string }[];
     expect(tables.map((t) => t.name).filter((n) => n !== 'migrations')).toEqual([]);
   } finally {
     await ds.destroy();

@@ -8,7 +8,10 @@ import { hasRedis } from '../helpers/services';
 import { until } from '../helpers/wait';
 
 /** One behaviour suite, run against every RateLimitStore implementation. */
-function behaves(name: string, make: () => Promise<{ store: RateLimitStore; close(): Promise<void> }>) {
+function behaves(
+  name: string,
+  make: () => Promise<{ store: RateLimitStore; close(): Promise<void> }>,
+) {
   describe(`RateLimitStore: ${name}`, () => {
     let store: RateLimitStore;
     let close: () => Promise<void>;
@@ -19,8 +22,17 @@ function behaves(name: string, make: () => Promise<{ store: RateLimitStore; clos
     it('lets exactly `limit` hits through, then blocks with a retry time', async () => {
       const k = key();
       const results = [];
-      for (let i = 0; i < 7; i++) results.push(await store.increment(k, 10_000, 5, 10_000, 'default'));
-      expect(results.map((r) => r.isBlocked)).toEqual([false, false, false, false, false, true, true]);
+      for (let i = 0; i < 7; i++)
+        results.push(await store.increment(k, 10_000, 5, 10_000, 'default'));
+      expect(results.map((r) => r.isBlocked)).toEqual([
+        false,
+        false,
+        false,
+        false,
+        false,
+        true,
+        true,
+      ]);
       expect(results[4].totalHits).toBe(5);
       expect(results[5].timeToBlockExpire).toBeGreaterThan(0);
       expect(results[5].timeToBlockExpire).toBeLessThanOrEqual(10);
@@ -36,7 +48,9 @@ function behaves(name: string, make: () => Promise<{ store: RateLimitStore; clos
 
     it('lets a burst of concurrent hits through exactly `limit` times', async () => {
       const k = key();
-      const results = await Promise.all(Array.from({ length: 100 }, () => store.increment(k, 10_000, 25, 10_000, 'default')));
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () => store.increment(k, 10_000, 25, 10_000, 'default')),
+      );
       expect(results.filter((r) => !r.isBlocked)).toHaveLength(25);
     });
 
@@ -44,7 +58,11 @@ function behaves(name: string, make: () => Promise<{ store: RateLimitStore; clos
       const k = key();
       await store.increment(k, 400, 1, 400, 'default');
       expect((await store.increment(k, 400, 1, 400, 'default')).isBlocked).toBe(true);
-      await until(async () => !(await store.increment(k, 400, 1, 400, 'default')).isBlocked, { timeoutMs: 5000, intervalMs: 150, message: 'limit never reopened' });
+      await until(async () => !(await store.increment(k, 400, 1, 400, 'default')).isBlocked, {
+        timeoutMs: 5000,
+        intervalMs: 150,
+        message: 'limit never reopened',
+      });
     });
   });
 }
@@ -56,7 +74,12 @@ behaves('memory', async () => {
 
 if (hasRedis()) {
   behaves('redis', async () => {
-    const redis = await RedisService.connect(loadConfig({ REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:` }));
+    const redis = await RedisService.connect(
+      loadConfig({
+        REDIS_URL: process.env.TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+      }),
+    );
     return { store: new RedisRateLimitStore(redis), close: () => redis.onApplicationShutdown() };
   });
 
@@ -70,5 +93,7 @@ if (hasRedis()) {
     await redis.onApplicationShutdown();
   });
 } else {
-  process.stderr.write('!!! SKIPPED RateLimitStore: redis behaviour suite (Redis not reachable; set TEST_REDIS_URL)\n');
+  process.stderr.write(
+    '!!! SKIPPED RateLimitStore: redis behaviour suite (Redis not reachable; set TEST_REDIS_URL)\n',
+  );
 }

@@ -14,7 +14,12 @@ export interface CreatedStream {
   body: any;
 }
 
-export async function createStream(http: Http, token: string, title = 'Test stream', extra: Record<string, unknown> = {}): Promise<CreatedStream> {
+export async function createStream(
+  http: Http,
+  token: string,
+  title = 'Test stream',
+  extra: Record<string, unknown> = {},
+): Promise<CreatedStream> {
   const r = await http.post('/api/v1/streams', { title, ...extra }, token);
   if (r.status !== 201) throw new Error(`create stream failed: ${r.status} ${r.text}`);
   return { id: r.body.id, key: r.body.streamKey, body: r.body };
@@ -33,15 +38,26 @@ export function playArgs(view: { playback: { hls: string } }): { exp: string; si
 }
 
 /** A play signature made with the test PLAY_URL_SECRET (for expired/other-stream cases). */
-export function signPlay(streamId: string, exp: number, secret = TEST_SECRETS.PLAY_URL_SECRET): string {
+export function signPlay(
+  streamId: string,
+  exp: number,
+  secret = TEST_SECRETS.PLAY_URL_SECRET,
+): string {
   return createHmac('sha256', secret).update(`${streamId}:${exp}`).digest('base64url');
 }
 
-const PUBLISHER = 'app=live&flashver=FMLE/3.0%20(compatible%3B%20Lavf59.27&swfurl=&tcurl=rtmp://127.0.0.1:1935/live&pageurl=&addr=127.0.0.1';
-const PLAYER = 'app=live&flashver=LNX%209,0,124,2&swfurl=&tcurl=rtmp://127.0.0.1:1935/live&pageurl=&addr=127.0.0.1';
+const PUBLISHER =
+  'app=live&flashver=FMLE/3.0%20(compatible%3B%20Lavf59.27&swfurl=&tcurl=rtmp://127.0.0.1:1935/live&pageurl=&addr=127.0.0.1';
+const PLAYER =
+  'app=live&flashver=LNX%209,0,124,2&swfurl=&tcurl=rtmp://127.0.0.1:1935/live&pageurl=&addr=127.0.0.1';
 
 /** The body nginx-rtmp posts; `args` is the client's raw query string, appended as nginx does. */
-export function nginxBody(call: 'publish' | 'publish_done' | 'play' | 'play_done' | 'done' | 'update', name: string, args: string, clientid = '3'): string {
+export function nginxBody(
+  call: 'publish' | 'publish_done' | 'play' | 'play_done' | 'done' | 'update',
+  name: string,
+  args: string,
+  clientid = '3',
+): string {
   switch (call) {
     case 'publish':
       return `${PUBLISHER}&clientid=${clientid}&call=publish&name=${name}&type=live${args ? `&${args}` : ''}`;
@@ -56,12 +72,24 @@ export function nginxBody(call: 'publish' | 'publish_done' | 'play' | 'play_done
   }
 }
 
-export function nginxHook(http: Http, body: string, secret: string | null = HOOK_SECRET): Promise<HttpResult> {
+export function nginxHook(
+  http: Http,
+  body: string,
+  secret: string | null = HOOK_SECRET,
+): Promise<HttpResult> {
   const q = secret === null ? '' : `?secret=${encodeURIComponent(secret)}`;
-  return http.request('POST', `/api/v1/hooks/nginx-rtmp${q}`, { raw: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  return http.request('POST', `/api/v1/hooks/nginx-rtmp${q}`, {
+    raw: body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
 }
 
-export function srsBody(action: 'on_publish' | 'on_unpublish' | 'on_play' | 'on_stop', stream: string, param: string, clientId: string | number = '341w361a'): Record<string, unknown> {
+export function srsBody(
+  action: 'on_publish' | 'on_unpublish' | 'on_play' | 'on_stop',
+  stream: string,
+  param: string,
+  clientId: string | number = '341w361a',
+): Record<string, unknown> {
   return {
     server_id: 'vid-0xk989d',
     service_id: 'f4o4aw1l',
@@ -79,16 +107,39 @@ export function srsBody(action: 'on_publish' | 'on_unpublish' | 'on_play' | 'on_
   };
 }
 
-export function srsHook(http: Http, body: unknown, secret: string | null = HOOK_SECRET): Promise<HttpResult> {
+export function srsHook(
+  http: Http,
+  body: unknown,
+  secret: string | null = HOOK_SECRET,
+): Promise<HttpResult> {
   const q = secret === null ? '' : `?secret=${encodeURIComponent(secret)}`;
   return http.request('POST', `/api/v1/hooks/srs${q}`, { body });
 }
 
-export function mediamtxBody(action: string, path: string, query: string, id: string | null = '9a3c1d2e-7b4f-4c5d-8e6f-1a2b3c4d5e6f'): Record<string, unknown> {
-  return { user: '', password: '', token: '', ip: '127.0.0.1', action, path, protocol: 'rtmp', id, query };
+export function mediamtxBody(
+  action: string,
+  path: string,
+  query: string,
+  id: string | null = '9a3c1d2e-7b4f-4c5d-8e6f-1a2b3c4d5e6f',
+): Record<string, unknown> {
+  return {
+    user: '',
+    password: '',
+    token: '',
+    ip: '127.0.0.1',
+    action,
+    path,
+    protocol: 'rtmp',
+    id,
+    query,
+  };
 }
 
-export function mediamtxHook(http: Http, body: unknown, secret: string | null = HOOK_SECRET): Promise<HttpResult> {
+export function mediamtxHook(
+  http: Http,
+  body: unknown,
+  secret: string | null = HOOK_SECRET,
+): Promise<HttpResult> {
   const q = secret === null ? '' : `?secret=${encodeURIComponent(secret)}`;
   return http.request('POST', `/api/v1/hooks/mediamtx${q}`, { body });
 }

@@ -13,7 +13,9 @@ const autocannon = require('autocannon');
 
 const [base, secret, connArg, secArg] = process.argv.slice(2);
 if (!base || !secret) {
-  console.error('usage: node test/media/hook-latency.js <base-url> <hook-secret> [connections] [seconds]');
+  console.error(
+    'usage: node test/media/hook-latency.js <base-url> <hook-secret> [connections] [seconds]',
+  );
   process.exit(2);
 }
 const connections = Number(connArg ?? 10);
@@ -22,7 +24,10 @@ const duration = Number(secArg ?? 10);
 async function json(method, path, body, token) {
   const res = await fetch(base + path, {
     method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await res.json();
@@ -30,8 +35,10 @@ async function json(method, path, body, token) {
   return data;
 }
 
-const PUB = 'app=live&flashver=FMLE/3.0%20(compatible%3B%20Lavf59.27&swfurl=&tcurl=rtmp://127.0.0.1:1935/live&pageurl=&addr=127.0.0.1';
-const PLAYER = 'app=live&flashver=LNX%209,0,124,2&swfurl=&tcurl=rtmp://127.0.0.1:1935/live&pageurl=&addr=127.0.0.1';
+const PUB =
+  'app=live&flashver=FMLE/3.0%20(compatible%3B%20Lavf59.27&swfurl=&tcurl=rtmp://127.0.0.1:1935/live&pageurl=&addr=127.0.0.1';
+const PLAYER =
+  'app=live&flashver=LNX%209,0,124,2&swfurl=&tcurl=rtmp://127.0.0.1:1935/live&pageurl=&addr=127.0.0.1';
 
 /** Runs `cycle(stream, connectionIndex)` in a loop on every connection, each on its own stream. */
 function run(title, streams, cycle) {
@@ -51,7 +58,11 @@ function run(title, streams, cycle) {
       },
       (err, r) => (err ? reject(err) : resolve(r)),
     );
-    autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+    autocannon.track(inst, {
+      renderProgressBar: false,
+      renderResultsTable: false,
+      renderLatencyTable: false,
+    });
   }).then((r) => {
     const l = r.latency;
     console.log(
@@ -64,24 +75,39 @@ function run(title, streams, cycle) {
 
 async function main() {
   const username = `bench${Date.now().toString(36)}`;
-  const { accessToken } = await json('POST', '/api/v1/auth/register', { username, password: 'bench-password-1' });
+  const { accessToken } = await json('POST', '/api/v1/auth/register', {
+    username,
+    password: 'bench-password-1',
+  });
   const fresh = async () => {
     const streams = [];
-    for (let i = 0; i < connections; i++) streams.push(await json('POST', '/api/v1/streams', { title: `bench ${i}` }, accessToken));
+    for (let i = 0; i < connections; i++)
+      streams.push(await json('POST', '/api/v1/streams', { title: `bench ${i}` }, accessToken));
     return streams;
   };
   const args = (s) => {
     const u = new URL(s.playback.hls);
     return `exp=${u.searchParams.get('exp')}&sig=${u.searchParams.get('sig')}`;
   };
-  const publish = (s, cid) => `${PUB}&clientid=${cid}&call=publish&name=${s.id}&type=live&key=${s.streamKey}`;
-  const publishDone = (s, cid) => `${PUB}&clientid=${cid}&call=publish_done&name=${s.id}&key=${s.streamKey}`;
-  const play = (s, cid) => `${PLAYER}&clientid=${cid}&call=play&name=${s.id}&start=4294965296&duration=0&reset=0&${args(s)}`;
+  const publish = (s, cid) =>
+    `${PUB}&clientid=${cid}&call=publish&name=${s.id}&type=live&key=${s.streamKey}`;
+  const publishDone = (s, cid) =>
+    `${PUB}&clientid=${cid}&call=publish_done&name=${s.id}&key=${s.streamKey}`;
+  const play = (s, cid) =>
+    `${PLAYER}&clientid=${cid}&call=play&name=${s.id}&start=4294965296&duration=0&reset=0&${args(s)}`;
   const playDone = (s, cid) => `${PLAYER}&clientid=${cid}&call=play_done&name=${s.id}&${args(s)}`;
 
   console.log(`connections=${connections} duration=${duration}s target=${base}`);
-  const all = await run('publish+play+play_done+publish_done', await fresh(), (s, i) => [publish(s, 1000 + i), play(s, 5000 + i), playDone(s, 5000 + i), publishDone(s, 1000 + i)]);
-  const pub = await run('publish+publish_done', await fresh(), (s, i) => [publish(s, 1000 + i), publishDone(s, 1000 + i)]);
+  const all = await run('publish+play+play_done+publish_done', await fresh(), (s, i) => [
+    publish(s, 1000 + i),
+    play(s, 5000 + i),
+    playDone(s, 5000 + i),
+    publishDone(s, 1000 + i),
+  ]);
+  const pub = await run('publish+publish_done', await fresh(), (s, i) => [
+    publish(s, 1000 + i),
+    publishDone(s, 1000 + i),
+  ]);
   if ([all, pub].some((r) => r.non2xx || r.errors || r.timeouts)) process.exitCode = 1;
 }
 

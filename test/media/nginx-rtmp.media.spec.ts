@@ -5,11 +5,24 @@
  */
 import * as fs from 'node:fs';
 import { startApp, TestApp } from '../helpers/app';
-import { ensureMediaTools, findExecutable, FfmpegProcess, mediaToolsAvailable, NginxRtmpInstance, playRtmp, startFfmpegPublisher, startNginxRtmp, waitFor } from '../helpers/media';
+import {
+  ensureMediaTools,
+  findExecutable,
+  FfmpegProcess,
+  mediaToolsAvailable,
+  NginxRtmpInstance,
+  playRtmp,
+  startFfmpegPublisher,
+  startNginxRtmp,
+  waitFor,
+} from '../helpers/media';
 import { createStream, getStream, playArgs } from './hook-client';
 
 const required = Boolean(process.env.CI) || process.env.REQUIRE_SERVICES === '1';
-const canInstall = typeof process.getuid === 'function' && process.getuid() === 0 && findExecutable('apt-get') !== null;
+const canInstall =
+  typeof process.getuid === 'function' &&
+  process.getuid() === 0 &&
+  findExecutable('apt-get') !== null;
 const present = mediaToolsAvailable();
 const runnable = present.ok || canInstall || required;
 if (!runnable) {
@@ -26,11 +39,19 @@ if (!runnable) {
   const publishers: FfmpegProcess[] = [];
 
   beforeAll(async () => {
-    const tools = await ensureMediaTools({ log: (line) => process.stderr.write(`[media] ${line}\n`) });
-    if (!tools.ok) throw new Error(`media tools missing: ${tools.missing.join(', ')} (install nginx libnginx-mod-rtmp ffmpeg)`);
+    const tools = await ensureMediaTools({
+      log: (line) => process.stderr.write(`[media] ${line}\n`),
+    });
+    if (!tools.ok)
+      throw new Error(
+        `media tools missing: ${tools.missing.join(', ')} (install nginx libnginx-mod-rtmp ffmpeg)`,
+      );
     t = await startApp('embedded', { MAX_STREAMS_PER_USER: '100' });
     user = await t.http.user('media');
-    media = await startNginxRtmp({ hookUrl: `${t.url}/api/v1/hooks/nginx-rtmp`, hookSecret: t.env.HOOK_SECRET });
+    media = await startNginxRtmp({
+      hookUrl: `${t.url}/api/v1/hooks/nginx-rtmp`,
+      hookSecret: t.env.HOOK_SECRET,
+    });
   }, 15 * 60_000);
 
   afterEach(async () => {
@@ -49,12 +70,18 @@ if (!runnable) {
   };
   const status = async (id: string) => (await getStream(t.http, id)).status as string;
   const waitStatus = (id: string, want: string, what: string) =>
-    waitFor(async () => (await status(id)) === want, { timeoutMs: 15_000, message: `${what}\n${media.logs().slice(-3000)}` });
+    waitFor(async () => (await status(id)) === want, {
+      timeoutMs: 15_000,
+      message: `${what}\n${media.logs().slice(-3000)}`,
+    });
   /** Resolves with ffmpeg's exit code, or 'running' if it is still publishing after `ms`. */
   const exitWithin = async (p: FfmpegProcess, ms: number): Promise<number | null | 'running'> => {
     let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([p.exited, new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), ms)))]);
+      return await Promise.race([
+        p.exited,
+        new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), ms))),
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -69,7 +96,10 @@ if (!runnable) {
     await waitFor(
       () => {
         const files = fs.readdirSync(media.hlsDir);
-        return files.includes(`${s.id}.m3u8`) && files.some((f) => f.startsWith(`${s.id}-`) && f.endsWith('.ts'));
+        return (
+          files.includes(`${s.id}.m3u8`) &&
+          files.some((f) => f.startsWith(`${s.id}-`) && f.endsWith('.ts'))
+        );
       },
       { timeoutMs: 15_000, message: 'no HLS playlist and segment appeared' },
     );
@@ -116,14 +146,25 @@ if (!runnable) {
     await waitStatus(s.id, 'live', 'stream never went live');
     const { exp, sig } = playArgs(await getStream(t.http, s.id));
 
-    const forged = await playRtmp(`${media.rtmpBase}/${s.id}?exp=${exp}&sig=${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`);
+    const forged = await playRtmp(
+      `${media.rtmpBase}/${s.id}?exp=${exp}&sig=${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`,
+    );
     expect(forged.code).toBe(1);
     expect((await getStream(t.http, s.id)).viewers).toBe(0);
 
     const playing = playRtmp(`${media.rtmpBase}/${s.id}?exp=${exp}&sig=${sig}`, { seconds: 4 });
-    await waitFor(async () => (await getStream(t.http, s.id)).viewers === 1, { timeoutMs: 10_000, message: 'the player was not counted' });
+    await waitFor(async () => (await getStream(t.http, s.id)).viewers === 1, {
+      timeoutMs: 10_000,
+      message: 'the player was not counted',
+    });
     const played = await playing;
-    expect({ code: played.code, stderr: played.stderr.slice(-500) }).toEqual({ code: 0, stderr: expect.any(String) });
-    await waitFor(async () => (await getStream(t.http, s.id)).viewers === 0, { timeoutMs: 10_000, message: 'the viewer was not counted down after play_done' });
+    expect({ code: played.code, stderr: played.stderr.slice(-500) }).toEqual({
+      code: 0,
+      stderr: expect.any(String),
+    });
+    await waitFor(async () => (await getStream(t.http, s.id)).viewers === 0, {
+      timeoutMs: 10_000,
+      message: 'the viewer was not counted down after play_done',
+    });
   });
 });

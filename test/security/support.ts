@@ -146,9 +146,7 @@ export interface RouteEntry {
 }
 
 /** Boots the app in-process with exactly this environment (e.g. a second instance of the same cluster), recording Fastify's route table. */
-export async function startWithEnv(
-  env: Record<string, string>,
-): Promise<{
+export async function startWithEnv(env: Record<string, string>): Promise<{
   app: NestFastifyApplication;
   url: string;
   http: Http;

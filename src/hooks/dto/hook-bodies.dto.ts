@@ -8,15 +8,34 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
  */
 
 export class NginxRtmpHookBodyDto {
-  @ApiProperty({ enum: ['publish', 'publish_done', 'play', 'play_done', 'done', 'update', 'connect', 'record_done'], example: 'publish', description: 'done/update/connect/record_done are answered 200 without effect' })
+  @ApiProperty({
+    enum: [
+      'publish',
+      'publish_done',
+      'play',
+      'play_done',
+      'done',
+      'update',
+      'connect',
+      'record_done',
+    ],
+    example: 'publish',
+    description: 'done/update/connect/record_done are answered 200 without effect',
+  })
   call!: string;
   @ApiProperty({ example: 'live' })
   app!: string;
-  @ApiProperty({ example: '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b', description: 'Stream name = stream id' })
+  @ApiProperty({
+    example: '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b',
+    description: 'Stream name = stream id',
+  })
   name!: string;
   @ApiProperty({ example: '127.0.0.1' })
   addr!: string;
-  @ApiProperty({ example: '3', description: 'nginx-rtmp session id; publish_done only ends the session that went live' })
+  @ApiProperty({
+    example: '3',
+    description: 'nginx-rtmp session id; publish_done only ends the session that went live',
+  })
   clientid!: string;
   @ApiPropertyOptional({ example: 'rtmp://127.0.0.1:1935/live' })
   tcurl?: string;
@@ -28,16 +47,38 @@ export class NginxRtmpHookBodyDto {
   pageurl?: string;
   @ApiPropertyOptional({ example: 'live' })
   type?: string;
-  @ApiPropertyOptional({ example: 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn', description: "publish: stream key from the publisher's ?key=" })
+  @ApiPropertyOptional({
+    example: 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn',
+    description: "publish: stream key from the publisher's ?key=",
+  })
   key?: string;
-  @ApiPropertyOptional({ example: '1795300000', description: "play/play_done: from the player's signed URL" })
+  @ApiPropertyOptional({
+    example: '1795300000',
+    description: "play/play_done: from the player's signed URL",
+  })
   exp?: string;
-  @ApiPropertyOptional({ example: 'Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg', description: "play/play_done: from the player's signed URL" })
+  @ApiPropertyOptional({
+    example: 'Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg',
+    description: "play/play_done: from the player's signed URL",
+  })
   sig?: string;
 }
 
 export class SrsHookBodyDto {
-  @ApiProperty({ enum: ['on_publish', 'on_unpublish', 'on_play', 'on_stop', 'on_connect', 'on_close', 'on_dvr', 'on_hls', 'on_hls_notify'], example: 'on_publish' })
+  @ApiProperty({
+    enum: [
+      'on_publish',
+      'on_unpublish',
+      'on_play',
+      'on_stop',
+      'on_connect',
+      'on_close',
+      'on_dvr',
+      'on_hls',
+      'on_hls_notify',
+    ],
+    example: 'on_publish',
+  })
   action!: string;
   @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'integer' }], example: '341w361a' })
   client_id!: string | number;
@@ -47,9 +88,15 @@ export class SrsHookBodyDto {
   vhost?: string;
   @ApiProperty({ example: 'live' })
   app!: string;
-  @ApiProperty({ example: '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b', description: 'Stream name = stream id' })
+  @ApiProperty({
+    example: '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b',
+    description: 'Stream name = stream id',
+  })
   stream!: string;
-  @ApiProperty({ example: '?key=q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn', description: 'Client query: ?key= for publish, ?exp=&sig= for play' })
+  @ApiProperty({
+    example: '?key=q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn',
+    description: 'Client query: ?key= for publish, ?exp=&sig= for play',
+  })
   param!: string;
   @ApiPropertyOptional({ example: 'rtmp://127.0.0.1/live' })
   tcUrl?: string;
@@ -69,17 +116,29 @@ export class SrsHookReplyDto {
 }
 
 export class MediaMtxAuthBodyDto {
-  @ApiProperty({ enum: ['publish', 'read', 'playback', 'api', 'metrics', 'pprof'], example: 'publish', description: 'Only publish and read can be allowed' })
+  @ApiProperty({
+    enum: ['publish', 'read', 'playback', 'api', 'metrics', 'pprof'],
+    example: 'publish',
+    description: 'Only publish and read can be allowed',
+  })
   action!: string;
   @ApiProperty({ example: '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b', description: 'Path = stream id' })
   path!: string;
-  @ApiProperty({ example: 'key=q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn', description: 'Client query: key= for publish, exp=&sig= for read' })
+  @ApiProperty({
+    example: 'key=q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn',
+    description: 'Client query: key= for publish, exp=&sig= for read',
+  })
   query!: string;
   @ApiProperty({ example: '127.0.0.1' })
   ip!: string;
   @ApiProperty({ enum: ['rtsp', 'rtmp', 'hls', 'webrtc', 'srt'], example: 'rtmp' })
   protocol!: string;
-  @ApiPropertyOptional({ nullable: true, type: String, example: '9a3c1d2e-7b4f-4c5d-8e6f-1a2b3c4d5e6f', description: 'Session id' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: '9a3c1d2e-7b4f-4c5d-8e6f-1a2b3c4d5e6f',
+    description: 'Session id',
+  })
   id?: string | null;
   @ApiPropertyOptional({ example: '' })
   user?: string;

@@ -3,9 +3,17 @@ import type { StreamStatus } from '../stream.entity';
 import { STREAM_STATUSES } from './list-streams.query';
 
 export class PlaybackDto {
-  @ApiProperty({ example: 'http://localhost:8080/hls/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b.m3u8?exp=1795300000&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg', description: 'Signed HLS URL' })
+  @ApiProperty({
+    example:
+      'http://localhost:8080/hls/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b.m3u8?exp=1795300000&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg',
+    description: 'Signed HLS URL',
+  })
   hls!: string;
-  @ApiProperty({ example: 'http://localhost:8080/live/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b.flv?exp=1795300000&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg', description: 'Signed HTTP-FLV URL' })
+  @ApiProperty({
+    example:
+      'http://localhost:8080/live/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b.flv?exp=1795300000&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg',
+    description: 'Signed HTTP-FLV URL',
+  })
   flv!: string;
 }
 
@@ -34,17 +42,30 @@ export class StreamDto {
 }
 
 export class IngestDto {
-  @ApiProperty({ example: 'rtmp://localhost:1935/live', description: 'Server URL for OBS and similar encoders' })
+  @ApiProperty({
+    example: 'rtmp://localhost:1935/live',
+    description: 'Server URL for OBS and similar encoders',
+  })
   rtmpUrl!: string;
-  @ApiProperty({ example: '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b?key=q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn', description: 'Stream name / key field for encoders' })
+  @ApiProperty({
+    example: '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b?key=q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn',
+    description: 'Stream name / key field for encoders',
+  })
   streamName!: string;
-  @ApiProperty({ example: 'rtmp://localhost:1935/live/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b?key=q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn', description: 'Full URL (e.g. for ffmpeg)' })
+  @ApiProperty({
+    example:
+      'rtmp://localhost:1935/live/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b?key=q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn',
+    description: 'Full URL (e.g. for ffmpeg)',
+  })
   url!: string;
 }
 
 /** Owner view returned once, by create and by key rotation. */
 export class StreamWithKeyDto extends StreamDto {
-  @ApiProperty({ description: 'The stream key. Shown only in this response; store it now.', example: 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn' })
+  @ApiProperty({
+    description: 'The stream key. Shown only in this response; store it now.',
+    example: 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn',
+  })
   streamKey!: string;
   @ApiProperty({ type: IngestDto })
   ingest!: IngestDto;
@@ -53,6 +74,11 @@ export class StreamWithKeyDto extends StreamDto {
 export class StreamPageDto {
   @ApiProperty({ type: [StreamDto] })
   items!: StreamDto[];
-  @ApiProperty({ type: String, nullable: true, example: null, description: 'Pass as ?cursor= for the next page; null on the last page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'Pass as ?cursor= for the next page; null on the last page',
+  })
   nextCursor!: string | null;
 }

@@ -13,7 +13,12 @@ export class UpdateStreamDto {
   @Length(1, 120)
   title?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, example: '3f1b2a9c-6d3e-4f7a-9b1c-2d4e6f8a0b1c', description: 'An open room, or null to unlink' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    example: '3f1b2a9c-6d3e-4f7a-9b1c-2d4e6f8a0b1c',
+    description: 'An open room, or null to unlink',
+  })
   @IsOptional()
   @Transform(lowerString)
   @IsUUID()
