@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 /**
  * Small interfaces one feature offers another without importing its module (avoids cycles;
  * nobody reaches into another feature's repository).
@@ -29,4 +31,22 @@ export interface StreamStateEvent {
 export const USER_REVOKED = 'user.revoked';
 export interface UserRevokedEvent {
   userId: string;
+}
+
+/** Product events other systems follow through webhooks (CONTRACT: Webhooks). */
+export type ProductEventType = 'stream.started' | 'stream.ended' | 'recording.ready';
+export interface ProductEvent {
+  type: ProductEventType;
+  /** Owner of the stream the event is about: a user's subscriptions receive their own events. */
+  ownerId: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Offered by webhooks: appends product events to the outbox inside the caller's transaction,
+ * so an event exists exactly when the state change it reports does (a crash cannot keep one
+ * without the other). Looked up optionally, like RoomLookup: without webhooks nothing is kept.
+ */
+export abstract class ProductEventOutbox {
+  abstract append(manager: EntityManager, events: ProductEvent[]): Promise<void>;
 }
