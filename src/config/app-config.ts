@@ -79,6 +79,14 @@ export interface AppConfig {
     readonly wecomUrl?: string;
     readonly slackUrl?: string;
   };
+  readonly webhooks: {
+    readonly maxAttempts: number;
+    readonly allowPrivate: boolean;
+    readonly backoffBaseMs: number;
+    readonly backoffMaxMs: number;
+    readonly pollIntervalMs: number;
+    readonly concurrency: number;
+  };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -380,6 +388,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       dingtalkSecret: r.str('DINGTALK_SECRET'),
       wecomUrl: r.url('WECOM_WEBHOOK_URL', undefined, ['http:', 'https:']),
       slackUrl: r.url('SLACK_WEBHOOK_URL', undefined, ['http:', 'https:']),
+    },
+    webhooks: {
+      maxAttempts: r.int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 50),
+      allowPrivate: r.bool('WEBHOOK_ALLOW_PRIVATE', false),
+      backoffBaseMs: r.int('WEBHOOK_BACKOFF_BASE_MS', 30000, 10, 86_400_000),
+      backoffMaxMs: r.int('WEBHOOK_BACKOFF_MAX_MS', 3_600_000, 10, 7 * 86_400_000),
+      pollIntervalMs: r.int('WEBHOOK_POLL_INTERVAL_MS', 1000, 50, 60000),
+      concurrency: r.int('WEBHOOK_CONCURRENCY', 8, 1, 256),
     },
   };
 }

@@ -4,6 +4,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom
 export type MediaServer = 'nginx-rtmp' | 'srs' | 'mediamtx';
 export type RateLimitScope = 'http' | 'ws';
 export type AlertChannel = 'dingtalk' | 'wecom' | 'slack';
+export const WEBHOOK_EVENTS = ['stream.started', 'stream.ended', 'recording.ready'] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 /** Socket events we count; anything else is reported as "other" so labels stay bounded. */
 export const WS_EVENTS = [
@@ -224,6 +226,16 @@ export class MetricsService {
       }),
   );
 
+  readonly webhookDeliveries = getOrCreate(
+    'webhook_deliveries_total',
+    () =>
+      new Counter({
+        name: 'webhook_deliveries_total',
+        help: 'Webhook delivery attempts by product event and result',
+        labelNames: ['event', 'result'],
+      }),
+  );
+
   private sources: {
     liveStreams?: ValueSource;
     streamViewers?: ValueSource;
@@ -251,6 +263,10 @@ export class MetricsService {
       this.alertNotifications.labels(channel, 'failed').inc(0);
     }
     this.videoBytes.inc(0);
+    for (const event of WEBHOOK_EVENTS) {
+      for (const result of ['delivered', 'failed', 'gave_up'] as const)
+        this.webhookDeliveries.labels(event, result).inc(0);
+    }
     this.wsErrors.labels('other').inc(0);
     this.installCollector(this.liveStreams, () => this.sources.liveStreams);
     this.installCollector(this.streamViewers, () => this.sources.streamViewers);
@@ -349,5 +365,10 @@ export class MetricsService {
   // Alerts
   alertNotification(channel: AlertChannel, result: 'sent' | 'failed'): void {
     this.alertNotifications.labels(channel, result).inc();
+  }
+
+  // Webhooks
+  webhookDelivery(event: WebhookEventName, result: 'delivered' | 'failed' | 'gave_up'): void {
+    this.webhookDeliveries.labels(event, result).inc();
   }
 }

@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Not, ObjectLiteral, Repository } from 'typeorm';
 import type { Cursor } from '../common/pagination';
+import { ProductEventOutbox, ProductEventType } from '../common/ports';
 import { applyKeyset } from '../database/keyset';
+import { runInTransaction } from '../database/transaction';
 import type { MediaServer } from '../metrics/metrics.service';
 import { StreamEntity, StreamStatus } from './stream.entity';
 
@@ -25,6 +28,60 @@ export interface StreamFilters {
 @Injectable()
 export class StreamsRepository {
   constructor(@InjectRepository(StreamEntity) private readonly repo: Repository<StreamEntity>) {}
+
+  @Inject(ModuleRef) private readonly moduleRef!: ModuleRef;
+  /** Offered by webhooks when present; null once looked up and absent. */
+  private outboxFound?: ProductEventOutbox | null;
+
+  private get outbox(): ProductEventOutbox | null {
+    if (this.outboxFound === undefined) {
+      try {
+        this.outboxFound = this.moduleRef.get(ProductEventOutbox, { strict: false });
+      } catch {
+        this.outboxFound = null;
+      }
+    }
+    return this.outboxFound;
+  }
+
+  /**
+   * A state-changing UPDATE that other systems hear about: when it changes the row, the product
+   * event is appended to the outbox in the same transaction, so the change and its event exist
+   * together or not at all. Still one fixed statement (plus one INSERT) on the hook path.
+   */
+  private async transition(
+    sql: string,
+    params: ObjectLiteral,
+    type: ProductEventType,
+  ): Promise<boolean> {
+    const outbox = this.outbox;
+    if (!outbox) return (await this.run(sql, params)) === 1;
+    const ds = this.repo.manager.connection;
+    const [query, values] = ds.driver.escapeQueryWithParameters(`${sql} RETURNING *`, params, {});
+    return runInTransaction(ds, async (manager) => {
+      const result = (await manager.queryRunner!.query(query, values, true)) as {
+        records?: Record<string, unknown>[];
+      };
+      const row = result.records?.[0];
+      if (!row) return false;
+      const s = this.hydrate(row);
+      await outbox.append(manager, [
+        {
+          type,
+          ownerId: s.ownerId,
+          data: {
+            streamId: s.id,
+            ownerId: s.ownerId,
+            title: s.title,
+            roomId: s.roomId,
+            startedAt: s.startedAt?.toISOString() ?? null,
+            endedAt: s.endedAt?.toISOString() ?? null,
+          },
+        },
+      ]);
+      return true;
+    });
+  }
 
   /** Runs a statement with `:named` parameters; returns the affected row count. */
   private async run(sql: string, params: ObjectLiteral): Promise<number> {
@@ -137,12 +194,12 @@ export class StreamsRepository {
     server: MediaServer,
     now = new Date(),
   ): Promise<boolean> {
-    const affected = await this.run(
+    return this.transition(
       `UPDATE "streams" SET "status" = 'live', "publisherClientId" = :clientId, "publisherServer" = :server, "startedAt" = :now, "endedAt" = NULL, "viewers" = 0, "updatedAt" = :now
        WHERE "id" = :id AND "status" = 'idle' AND "keyHash" = :keyHash`,
       { id, keyHash, clientId, server, now },
+      'stream.started',
     );
-    return affected === 1;
   }
 
   /** live → idle for the session of `publisherClientId` (null = none recorded); false when that is not the current state. */
@@ -151,12 +208,12 @@ export class StreamsRepository {
       publisherClientId === null
         ? '"publisherClientId" IS NULL'
         : '"publisherClientId" = :publisherClientId';
-    const affected = await this.run(
+    return this.transition(
       `UPDATE "streams" SET "status" = 'idle', "publisherClientId" = NULL, "publisherServer" = NULL, "viewers" = 0, "endedAt" = :now, "updatedAt" = :now
        WHERE "id" = :id AND "status" = 'live' AND ${session}`,
       { id, publisherClientId, now },
+      'stream.ended',
     );
-    return affected === 1;
   }
 
   /** `from` → ended (terminal); false when the stream is no longer in `from`. */
@@ -165,6 +222,14 @@ export class StreamsRepository {
     from: Exclude<StreamStatus, 'ended'>,
     now = new Date(),
   ): Promise<boolean> {
+    // Ending a live stream is a stream.ended other systems hear about; idle → ended is not.
+    if (from === 'live' && this.outbox)
+      return this.transition(
+        `UPDATE "streams" SET "status" = 'ended', "publisherClientId" = NULL, "publisherServer" = NULL, "viewers" = 0, "endedAt" = :now, "updatedAt" = :now
+         WHERE "id" = :id AND "status" = 'live'`,
+        { id, now },
+        'stream.ended',
+      );
     const r = await this.repo.update(
       { id, status: from },
       {
