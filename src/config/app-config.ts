@@ -49,6 +49,15 @@ export interface AppConfig {
     readonly hlsBaseUrl: string;
     readonly flvBaseUrl: string;
   };
+  /** Live-state upkeep (0.2): sweeping silent streams, cutting publishers on the media servers. */
+  readonly liveState: {
+    /** A live stream unconfirmed this long is swept to idle; 0 = never. */
+    readonly streamStaleSec: number;
+    /** SRS HTTP API base (e.g. http://srs:1985), used to kick a publisher. */
+    readonly srsApiUrl?: string;
+    /** MediaMTX control API base (e.g. http://mediamtx:9997), used to kick a publisher. */
+    readonly mediamtxApiUrl?: string;
+  };
   readonly metricsToken?: string;
   readonly corsOrigins: readonly string[];
   readonly trustProxy: boolean | number | string;
@@ -354,6 +363,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       rtmpIngestUrl: r.url('RTMP_INGEST_URL', 'rtmp://localhost:1935/live', ['rtmp:', 'rtmps:'])!,
       hlsBaseUrl: r.url('HLS_BASE_URL', 'http://localhost:8080/hls', ['http:', 'https:'])!,
       flvBaseUrl: r.url('FLV_BASE_URL', 'http://localhost:8080/live', ['http:', 'https:'])!,
+    },
+    liveState: {
+      streamStaleSec: r.int('STREAM_STALE_SEC', 60, 0, 86400),
+      srsApiUrl: r.url('SRS_API_URL', undefined, ['http:', 'https:']),
+      mediamtxApiUrl: r.url('MEDIAMTX_API_URL', undefined, ['http:', 'https:']),
     },
     metricsToken,
     corsOrigins,

@@ -6,6 +6,8 @@ export type RateLimitScope = 'http' | 'ws';
 export type AlertChannel = 'dingtalk' | 'wecom' | 'slack';
 export const WEBHOOK_EVENTS = ['stream.started', 'stream.ended', 'recording.ready'] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+/** Why a live publisher was cut off. */
+export type CutReason = 'deleted' | 'key_rotated' | 'user_disabled';
 
 /** Socket events we count; anything else is reported as "other" so labels stay bounded. */
 export const WS_EVENTS = [
@@ -235,6 +237,32 @@ export class MetricsService {
         labelNames: ['event', 'result'],
       }),
   );
+  readonly streamsSwept = getOrCreate(
+    'streams_swept_total',
+    () =>
+      new Counter({
+        name: 'streams_swept_total',
+        help: 'Live streams ended because the media server stopped confirming them',
+      }),
+  );
+  readonly publishersCut = getOrCreate(
+    'publishers_cut_total',
+    () =>
+      new Counter({
+        name: 'publishers_cut_total',
+        help: 'Live publishers cut off (nginx-rtmp: refused at the next update; SRS/MediaMTX: kicked through their API)',
+        labelNames: ['reason'],
+      }),
+  );
+  readonly publisherCutFailures = getOrCreate(
+    'publisher_cut_failures_total',
+    () =>
+      new Counter({
+        name: 'publisher_cut_failures_total',
+        help: 'Kicks of a live publisher that the media server API did not confirm',
+        labelNames: ['server'],
+      }),
+  );
 
   private sources: {
     liveStreams?: ValueSource;
@@ -267,6 +295,11 @@ export class MetricsService {
       for (const result of ['delivered', 'failed', 'gave_up'] as const)
         this.webhookDeliveries.labels(event, result).inc(0);
     }
+    this.streamsSwept.inc(0);
+    for (const reason of ['deleted', 'key_rotated', 'user_disabled'] as const)
+      this.publishersCut.labels(reason).inc(0);
+    for (const server of ['srs', 'mediamtx'] as const)
+      this.publisherCutFailures.labels(server).inc(0);
     this.wsErrors.labels('other').inc(0);
     this.installCollector(this.liveStreams, () => this.sources.liveStreams);
     this.installCollector(this.streamViewers, () => this.sources.streamViewers);
@@ -320,6 +353,16 @@ export class MetricsService {
   }
   publishRejected(server: MediaServer): void {
     this.publishAttempts.labels('rejected', server).inc();
+  }
+
+  streamsSweptCount(n: number): void {
+    if (n > 0) this.streamsSwept.inc(n);
+  }
+  publisherCut(reason: CutReason): void {
+    this.publishersCut.labels(reason).inc();
+  }
+  publisherCutFailed(server: 'srs' | 'mediamtx'): void {
+    this.publisherCutFailures.labels(server).inc();
   }
 
   // Sockets

@@ -34,6 +34,20 @@ export class StreamEntity {
   @Column('varchar', { length: 16, nullable: true })
   publisherServer!: string | null;
 
+  /**
+   * Transport of the current publisher as the media server named it (MediaMTX: rtmp, rtsp,
+   * srt, webrtc), so a cut can address the right kind of connection. Null when not told.
+   */
+  @Column('varchar', { length: 16, nullable: true })
+  publisherProtocol!: string | null;
+
+  /**
+   * Last time the media server confirmed the live publisher (publish, nginx-rtmp update);
+   * a live stream silent for STREAM_STALE_SEC is swept back to idle.
+   */
+  @Column({ type: Date, nullable: true })
+  lastSeenAt!: Date | null;
+
   @Column('integer', { default: 0 })
   viewers!: number;
 

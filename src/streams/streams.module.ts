@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LiveStreamLookup } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
 import { PlayUrlSigner } from './play-url.signer';
+import { PublisherCutter } from './publisher-cutter';
+import { StreamSweeperJob } from './stream-sweeper.job';
 import { StreamEntity } from './stream.entity';
 import { StreamsController } from './streams.controller';
 import { StreamsRepository } from './streams.repository';
@@ -24,6 +26,8 @@ export class StreamsModule {
         StreamsRepository,
         StreamsService,
         PlayUrlSigner,
+        PublisherCutter,
+        StreamSweeperJob,
         { provide: LiveStreamLookup, useExisting: StreamsService },
       ],
       exports: [StreamsService, LiveStreamLookup],

@@ -6,6 +6,7 @@ import { STREAM_LIVE } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
 import { PlayUrlSigner } from './play-url.signer';
+import type { PublisherCutter } from './publisher-cutter';
 import type { StreamEntity } from './stream.entity';
 import { hashStreamKey } from './stream-key';
 import type { StreamsRepository } from './streams.repository';
@@ -26,6 +27,8 @@ function idleStream(): StreamEntity {
     keyHash: hashStreamKey(KEY),
     publisherClientId: null,
     publisherServer: null,
+    publisherProtocol: null,
+    lastSeenAt: null,
     viewers: 0,
     startedAt: null,
     endedAt: null,
@@ -46,11 +49,12 @@ function setup(repo: Partial<Record<keyof StreamsRepository, jest.Mock>>) {
   const moduleRef = { get: () => undefined } as unknown as ModuleRef;
   const service = new StreamsService(
     config,
-    repo as unknown as StreamsRepository,
+    { ownerActive: jest.fn(() => Promise.resolve(true)), ...repo } as unknown as StreamsRepository,
     new PlayUrlSigner(config),
     events,
     metrics as unknown as MetricsService,
     moduleRef,
+    { cut: jest.fn(() => Promise.resolve()) } as unknown as PublisherCutter,
   );
   return { service, metrics, live };
 }

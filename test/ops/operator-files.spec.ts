@@ -113,6 +113,8 @@ const APP_METRICS: Record<string, 'counter' | 'gauge' | 'histogram'> = {
   video_bytes_served_total: 'counter',
   alert_notifications_total: 'counter',
   webhook_deliveries_total: 'counter',
+  streams_swept_total: 'counter',
+  publishers_cut_total: 'counter',
 };
 
 /** prom-client default metrics the dashboard and alerts may use. */
