@@ -3,6 +3,7 @@
  * deliveries survive a restart of both. Runs the built app: `npm run build` first.
  */
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { ModeEnv, modeEnv } from '../helpers/modes';
 import { AppProcess, freePort, spawnApp } from '../helpers/process';
 import { describeWithServices } from '../helpers/services';
@@ -164,5 +165,86 @@ describeWithServices('webhooks across instances (one PostgreSQL outbox)', () => 
     } finally {
       await down.stop();
     }
+  }, 120_000);
+});
+
+const STALE_SEC = 1;
+
+describeWithServices('webhooks when the sweeper races a late publish_done', () => {
+  let m: ModeEnv;
+  let A: AppProcess;
+  let B: AppProcess;
+  const receiver = new WebhookReceiver();
+
+  beforeAll(async () => {
+    await receiver.start();
+    m = await modeEnv('clustered', {
+      STREAM_STALE_SEC: String(STALE_SEC),
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_POLL_INTERVAL_MS: '100',
+      MAX_STREAMS_PER_USER: '1000',
+      THROTTLE_LIMIT: '100000',
+      LOG_LEVEL: 'warn',
+    });
+    A = await spawnApp(m.env);
+    B = await spawnApp(m.env);
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all([A?.stop('SIGKILL'), B?.stop('SIGKILL')]);
+    await receiver.stop();
+    await m?.cleanup();
+  });
+
+  it('sends exactly one stream.ended per stream, whether the sweeper or publish_done ends it', async () => {
+    const owner = await A.http.user('whrace');
+    const path = `/hook/${randomUUID()}`;
+    const sub = await A.http.post(
+      '/api/v1/webhooks',
+      { url: `http://127.0.0.1:${receiver.port}${path}`, events: ['stream.ended'] },
+      owner.token,
+    );
+    expect(sub.status).toBe(201);
+    const streams = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => createStream(A.http, owner.token, `race ${i}`)),
+    );
+    // publish_done arrives from 0.3 s (well before the stream is stale) to 2.5 s (well after
+    // a sweep, which runs every STALE_SEC/4 on each instance) after the publish, on BOTH
+    // instances at once, as a media server retrying through the load balancer would.
+    await Promise.all(
+      streams.map(async (s, i) => {
+        expect((await nginxHook(A.http, nginxBody('publish', s.id, `key=${s.key}`))).status).toBe(
+          200,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300 + i * 200));
+        const done = await Promise.all(
+          [A, B].map((app) => nginxHook(app.http, nginxBody('publish_done', s.id, `key=${s.key}`))),
+        );
+        expect(done.map((r) => r.status)).toEqual([200, 200]);
+      }),
+    );
+
+    const mine = () => receiver.received.filter((r) => r.path === path);
+    await until(() => new Set(mine().map((r) => r.body.data.streamId)).size === streams.length, {
+      timeoutMs: 20_000,
+      message: 'a stream.ended is missing',
+    });
+    // Every state change is final by now, and each wrote its event in its own transaction:
+    // the outbox itself must hold one stream.ended per stream.
+    const db = new Client({ connectionString: m.env.DATABASE_URL });
+    await db.connect();
+    try {
+      const rows = (
+        await db.query<{ data: string }>(
+          `SELECT "data" FROM "webhook_events" WHERE "type" = 'stream.ended'`,
+        )
+      ).rows.map((r) => JSON.parse(r.data) as { streamId: string; reason: string });
+      expect(rows.map((r) => r.streamId).sort()).toEqual(streams.map((s) => s.id).sort());
+      // Both sides of the race won some of the time.
+      expect(new Set(rows.map((r) => r.reason))).toEqual(new Set(['stale', 'unpublished']));
+    } finally {
+      await db.end();
+    }
+    expect(mine()).toHaveLength(streams.length);
+    expect(new Set(mine().map((r) => r.body.id)).size).toBe(streams.length);
   }, 120_000);
 });
