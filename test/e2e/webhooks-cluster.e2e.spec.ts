@@ -125,6 +125,43 @@ describeWithServices('webhooks across instances (one PostgreSQL outbox)', () => 
     expect(dB).toBeGreaterThan(0);
   }, 120_000);
 
+  it('retries an attempt cut short by killing both instances, once its lease has run out', async () => {
+    const owner = await A.http.user('whkill');
+    const path = `/hook/${randomUUID()}`;
+    const sub = await A.http.post(
+      '/api/v1/webhooks',
+      { url: `http://127.0.0.1:${receiver.port}${path}`, events: ['stream.started'] },
+      owner.token,
+    );
+    expect(sub.status).toBe(201);
+    // The first request is left hanging: the instance that sent it dies waiting.
+    receiver.respond = (r) => (r.path !== path ? 200 : mine().length === 1 ? 'hang' : 200);
+    const mine = () => receiver.received.filter((r) => r.path === path);
+    const s = await createStream(B.http, owner.token, 'Killed mid-attempt');
+    expect((await nginxHook(B.http, nginxBody('publish', s.id, `key=${s.key}`))).status).toBe(200);
+    await until(() => mine().length === 1, { message: 'first attempt never arrived' });
+
+    await Promise.all([A.stop('SIGKILL'), B.stop('SIGKILL')]);
+    A = await spawnApp(m.env);
+    B = await spawnApp(m.env);
+    // The killed claim holds its lease (30 s) before anyone may try again.
+    await until(() => mine().length === 2, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      message: 'the killed attempt was never retried',
+    });
+    const [first, second] = mine();
+    expect(second.headers['onair-delivery']).toBe(first.headers['onair-delivery']);
+    expect(second.body.data.streamId).toBe(s.id);
+    const log = await until(async () => {
+      const items = await attempts(A, sub.body.id, owner.token);
+      return items.length > 0 ? items : undefined;
+    });
+    // Attempt 1 died unrecorded; its number is never reused.
+    expect(log.map((a) => [a.attempt, a.status])).toEqual([[2, 'delivered']]);
+    expect(mine()).toHaveLength(2);
+  }, 150_000);
+
   it('delivers an event after both instances restarted while the receiver was down', async () => {
     const owner = await A.http.user('whrestart');
     const port = await freePort();

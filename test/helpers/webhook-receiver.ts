@@ -9,11 +9,11 @@ export interface ReceivedWebhook {
   body: { id: string; type: string; createdAt: string; data: Record<string, any> };
 }
 
-/** What the receiver answers for the n-th request (0-based) it gets. */
+/** What the receiver answers for the n-th request (0-based) it gets; 'hang' = nothing. */
 export type Responder = (
   req: ReceivedWebhook,
   n: number,
-) => number | { status: number; headers?: Record<string, string> };
+) => number | 'hang' | { status: number; headers?: Record<string, string> };
 
 /** A real HTTP server on 127.0.0.1 that records every webhook request it is sent. */
 export class WebhookReceiver {
@@ -44,6 +44,8 @@ export class WebhookReceiver {
         const n = this.received.length;
         this.received.push(r);
         const answer = this.respond(r, n);
+        // 'hang': never answer (the sender's time-out, or its death, ends the request).
+        if (answer === 'hang') return;
         const { status, headers } =
           typeof answer === 'number' ? { status: answer, headers: {} } : answer;
         res.writeHead(status, headers ?? {});
