@@ -20,6 +20,7 @@ import { RoomsModule } from './rooms/rooms.module';
 import { StreamsModule } from './streams/streams.module';
 import { ThrottleModule } from './throttle/throttle.module';
 import { VideosModule } from './videos/videos.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Composition root only: the mode (embedded/clustered) is decided here from config, once. */
 @Module({})
@@ -46,6 +47,7 @@ export class AppModule {
         ChatModule.forRoot(config),
         VideosModule.forRoot(config),
         AlertsModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -54,6 +54,15 @@ export interface AppConfig {
   };
   /** A playback session counts as a viewer while seen within this many seconds. */
   readonly playSessionTtlSec: number;
+  /** Live-state upkeep (0.2): sweeping silent streams, cutting publishers on the media servers. */
+  readonly liveState: {
+    /** A live stream unconfirmed this long is swept to idle; 0 = never. */
+    readonly streamStaleSec: number;
+    /** SRS HTTP API base (e.g. http://srs:1985), used to kick a publisher. */
+    readonly srsApiUrl?: string;
+    /** MediaMTX control API base (e.g. http://mediamtx:9997), used to kick a publisher. */
+    readonly mediamtxApiUrl?: string;
+  };
   readonly metricsToken?: string;
   readonly corsOrigins: readonly string[];
   readonly trustProxy: boolean | number | string;
@@ -83,6 +92,14 @@ export interface AppConfig {
     readonly dingtalkSecret?: string;
     readonly wecomUrl?: string;
     readonly slackUrl?: string;
+  };
+  readonly webhooks: {
+    readonly maxAttempts: number;
+    readonly allowPrivate: boolean;
+    readonly backoffBaseMs: number;
+    readonly backoffMaxMs: number;
+    readonly pollIntervalMs: number;
+    readonly concurrency: number;
   };
 }
 
@@ -358,6 +375,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       )!,
     },
     playSessionTtlSec: r.int('PLAY_SESSION_TTL_SEC', 30, 2, 3600),
+    liveState: {
+      streamStaleSec: r.int('STREAM_STALE_SEC', 60, 0, 86400),
+      srsApiUrl: r.url('SRS_API_URL', undefined, ['http:', 'https:']),
+      mediamtxApiUrl: r.url('MEDIAMTX_API_URL', undefined, ['http:', 'https:']),
+    },
     metricsToken,
     corsOrigins,
     trustProxy,
@@ -391,6 +413,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       dingtalkSecret: r.str('DINGTALK_SECRET'),
       wecomUrl: r.url('WECOM_WEBHOOK_URL', undefined, ['http:', 'https:']),
       slackUrl: r.url('SLACK_WEBHOOK_URL', undefined, ['http:', 'https:']),
+    },
+    webhooks: {
+      maxAttempts: r.int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 50),
+      allowPrivate: r.bool('WEBHOOK_ALLOW_PRIVATE', false),
+      backoffBaseMs: r.int('WEBHOOK_BACKOFF_BASE_MS', 30000, 10, 86_400_000),
+      backoffMaxMs: r.int('WEBHOOK_BACKOFF_MAX_MS', 3_600_000, 10, 7 * 86_400_000),
+      pollIntervalMs: r.int('WEBHOOK_POLL_INTERVAL_MS', 1000, 50, 60000),
+      concurrency: r.int('WEBHOOK_CONCURRENCY', 8, 1, 256),
     },
   };
 }

@@ -93,6 +93,21 @@ describe('parseNginxRtmp', () => {
       expect(nginx(`${PUB}&call=${call}&name=${ID}`)).toEqual({ action: 'ignore' });
   });
 
+  it('reads update_publish (on_update for a publisher) with its key and client id', () => {
+    expect(
+      nginx(`${PUB}&call=update_publish&time=10&timestamp=10013&name=${ID}&key=${KEY}`),
+    ).toEqual({ action: 'update_publish', name: ID, key: KEY, clientId: '3' });
+    expect(nginx(`${PUB}&call=update_publish&name=${ID}`)).toEqual({
+      action: 'update_publish',
+      name: ID,
+      key: null,
+      clientId: '3',
+    });
+    expect(() => nginx(`${PUB}&call=update_publish&name=${ID}&key=a&key=b`)).toThrow(
+      ValidationFailedError,
+    );
+  });
+
   it('refuses a body whose structure cannot be trusted', () => {
     for (const body of [
       `${PUB}&name=${ID}&key=${KEY}`,
@@ -196,6 +211,7 @@ describe('parseMediaMtx', () => {
       name: ID,
       key: KEY,
       clientId: base.id,
+      protocol: 'rtmp',
     });
     expect(
       parseMediaMtx({
@@ -215,6 +231,21 @@ describe('parseMediaMtx', () => {
       protocol: 'hls',
       lease: 'ttl',
     });
+  });
+
+  it('reads live/<id> (the ingest URL OnAir hands out) as the same stream as <id>', () => {
+    for (const path of [`live/${ID}`, `/live/${ID}`, ID, `/${ID}`])
+      expect(
+        parseMediaMtx({ ...base, action: 'publish', path, query: `key=${KEY}` }),
+      ).toMatchObject({ action: 'publish', name: ID });
+    expect(
+      parseMediaMtx({ ...base, action: 'read', path: `live/${ID}`, query: 'exp=1&sig=s' }),
+    ).toMatchObject({ action: 'play', name: ID });
+    // Deeper paths, or an empty application, name no stream (the rules refuse it).
+    for (const path of [`a/live/${ID}`, `/${ID}/x/y`, `//${ID}`])
+      expect(
+        parseMediaMtx({ ...base, action: 'publish', path, query: `key=${KEY}` }),
+      ).toMatchObject({ action: 'publish', name: null });
   });
 
   it('refuses every other action', () => {

@@ -14,7 +14,16 @@ export interface SessionArgs {
  * signature); only a body whose structure we cannot trust is a 400.
  */
 export type HookCall =
-  | { action: 'publish'; name: string | null; key: string | null; clientId: string | null }
+  | {
+      action: 'publish';
+      name: string | null;
+      key: string | null;
+      clientId: string | null;
+      /** Transport as the media server names it (MediaMTX); needed to kick that connection. */
+      protocol?: string | null;
+    }
+  /** The media server asks whether a live publisher may go on (nginx-rtmp update_publish). */
+  | { action: 'update_publish'; name: string | null; key: string | null; clientId: string | null }
   | { action: 'publish_done'; name: string | null; clientId: string | null }
   | ({
       action: 'play';
@@ -109,6 +118,7 @@ const NGINX_CALLS = [
   'done',
   'update',
   'update_play',
+  'update_publish',
   'connect',
   'record_done',
 ] as const;
@@ -118,6 +128,8 @@ const NGINX_CALLS = [
  * `app=live&flashver=..&swfurl=&tcurl=rtmp://..&pageurl=&addr=127.0.0.1&clientid=3&call=publish&name=<id>&type=live&key=<key>`.
  * `done`, `update`, `connect` and `record_done` are answered 2xx without effect: the shipped
  * configuration uses publish_done/play_done, and a non-2xx to `update` would drop the session.
+ * With `on_update` nginx-rtmp sends `update_publish` for a publisher (and `update_play` for a
+ * player): update_publish is answered 2xx only while that publisher may go on.
  */
 export function parseNginxRtmp(raw: unknown): HookCall {
   const body = asObject(raw);
@@ -145,6 +157,13 @@ export function parseNginxRtmp(raw: unknown): HookCall {
       return { action: 'play_done', name: n, ...session(body) };
     case 'update_play':
       return { action: 'update_play', name: n, ...session(body) };
+    case 'update_publish':
+      return {
+        action: 'update_publish',
+        name: n,
+        key: field(body, 'key'),
+        clientId: clientId(field(body, 'clientid'), 'clientid'),
+      };
     case 'done':
     case 'update':
     case 'connect':
@@ -213,6 +232,20 @@ export function parseSrs(raw: unknown): HookCall {
 }
 
 /**
+ * The stream name in a MediaMTX path. MediaMTX has no applications: the ingest URL OnAir
+ * hands out (`rtmp://…/live/<id>?key=…`) arrives as path `live/<id>`, while RTSP/SRT users
+ * may publish to `<id>`. Both name the same stream: one leading segment (the application,
+ * as nginx-rtmp and SRS see it) is dropped; deeper paths name no stream.
+ */
+function mediaMtxStreamName(path: string | null): string | null {
+  if (path === null) return null;
+  const segments = (path.startsWith('/') ? path.slice(1) : path).split('/');
+  if (segments.length === 1) return segments[0];
+  if (segments.length === 2 && segments[0] !== '') return segments[1];
+  return null;
+}
+
+/**
  * MediaMTX external HTTP auth (`authMethod: http`) JSON, e.g. `{"user":"","password":"",
  * "token":"","ip":"127.0.0.1","action":"publish","path":"<id>","protocol":"rtmp",
  * "id":"<uuid>","query":"key=<key>"}`. Only publish and read can be allowed; playback, api,
@@ -224,8 +257,7 @@ export function parseMediaMtx(raw: unknown): HookCall {
   const body = asObject(raw);
   const action = field(body, 'action');
   if (action === null) throw new ValidationFailedError('action is required');
-  const path = field(body, 'path');
-  const n = name(path !== null && path.startsWith('/') ? path.slice(1) : path);
+  const n = name(mediaMtxStreamName(field(body, 'path')));
   const id = clientId(field(body, 'id'), 'id');
   if (action === 'publish')
     return {
@@ -233,6 +265,7 @@ export function parseMediaMtx(raw: unknown): HookCall {
       name: n,
       key: field(queryFields(field(body, 'query'), 'query'), 'key'),
       clientId: id,
+      protocol: name(field(body, 'protocol')),
     };
   if (action === 'read') {
     // No "stopped reading" call exists: a read counts its session for PLAY_SESSION_TTL_SEC.

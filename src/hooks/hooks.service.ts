@@ -15,7 +15,15 @@ export class HooksService {
   async handle(server: MediaServer, call: HookCall): Promise<boolean> {
     switch (call.action) {
       case 'publish':
-        return this.streams.authorizePublish(server, call.name, call.key, call.clientId);
+        return this.streams.authorizePublish(
+          server,
+          call.name,
+          call.key,
+          call.clientId,
+          call.protocol ?? null,
+        );
+      case 'update_publish':
+        return this.streams.confirmPublisher(server, call.name, call.key, call.clientId);
       case 'publish_done':
         await this.streams.publishDone(server, call.name, call.clientId);
         return true;

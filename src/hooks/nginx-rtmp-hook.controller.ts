@@ -19,10 +19,12 @@ export class NginxRtmpHookController {
 
   @HookPost({ refusedIs403: true })
   @ApiOperation({
-    summary: 'nginx-rtmp on_publish / on_publish_done / on_play / on_play_done',
+    summary: 'nginx-rtmp on_publish / on_publish_done / on_play / on_play_done / on_update',
     description:
       'Form-encoded body as nginx-rtmp sends it (notify_method post), with the client query (key, or exp+sig) appended. ' +
-      'Allowed = 200 with an empty body, refused = 403. Never answers 3xx (nginx-rtmp would rename or relay the stream).',
+      'Allowed = 200 with an empty body, refused = 403. Never answers 3xx (nginx-rtmp would rename or relay the stream). ' +
+      'call=update_publish (on_update, notify_update_strict on) is 200 while the client is still the live publisher with the current key, ' +
+      '403 once the stream was deleted/ended, its key rotated or its owner disabled (nginx-rtmp then drops the publisher).',
   })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ type: NginxRtmpHookBodyDto })

@@ -7,6 +7,10 @@ export type AlertChannel = 'dingtalk' | 'wecom' | 'slack';
 /** Who called a hook: a media server, or nginx's auth_request for HLS. */
 export type HookServer = MediaServer | 'hls';
 export type PlaybackProtocol = 'hls' | 'rtmp' | 'flv' | 'other';
+export const WEBHOOK_EVENTS = ['stream.started', 'stream.ended', 'recording.ready'] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+/** Why a live publisher was cut off. */
+export type CutReason = 'deleted' | 'key_rotated' | 'user_disabled';
 
 /** Socket events we count; anything else is reported as "other" so labels stay bounded. */
 export const WS_EVENTS = [
@@ -255,6 +259,41 @@ export class MetricsService {
         buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       }),
   );
+  readonly webhookDeliveries = getOrCreate(
+    'webhook_deliveries_total',
+    () =>
+      new Counter({
+        name: 'webhook_deliveries_total',
+        help: 'Webhook delivery attempts by product event and result',
+        labelNames: ['event', 'result'],
+      }),
+  );
+  readonly streamsSwept = getOrCreate(
+    'streams_swept_total',
+    () =>
+      new Counter({
+        name: 'streams_swept_total',
+        help: 'Live streams ended because the media server stopped confirming them',
+      }),
+  );
+  readonly publishersCut = getOrCreate(
+    'publishers_cut_total',
+    () =>
+      new Counter({
+        name: 'publishers_cut_total',
+        help: 'Live publishers cut off (nginx-rtmp: refused at the next update; SRS/MediaMTX: kicked through their API)',
+        labelNames: ['reason'],
+      }),
+  );
+  readonly publisherCutFailures = getOrCreate(
+    'publisher_cut_failures_total',
+    () =>
+      new Counter({
+        name: 'publisher_cut_failures_total',
+        help: 'Kicks of a live publisher that the media server API did not confirm',
+        labelNames: ['server'],
+      }),
+  );
 
   private sources: {
     liveStreams?: ValueSource;
@@ -287,6 +326,15 @@ export class MetricsService {
       this.playbackSessionsStarted.labels(protocol).inc(0);
     this.playbackChecks.labels('allowed').inc(0);
     this.playbackChecks.labels('denied').inc(0);
+    for (const event of WEBHOOK_EVENTS) {
+      for (const result of ['delivered', 'failed', 'gave_up'] as const)
+        this.webhookDeliveries.labels(event, result).inc(0);
+    }
+    this.streamsSwept.inc(0);
+    for (const reason of ['deleted', 'key_rotated', 'user_disabled'] as const)
+      this.publishersCut.labels(reason).inc(0);
+    for (const server of ['srs', 'mediamtx'] as const)
+      this.publisherCutFailures.labels(server).inc(0);
     this.wsErrors.labels('other').inc(0);
     this.installCollector(this.liveStreams, () => this.sources.liveStreams);
     this.installCollector(this.streamViewers, () => this.sources.streamViewers);
@@ -353,6 +401,15 @@ export class MetricsService {
   hookHandled(server: HookServer, action: string, seconds: number): void {
     this.hookDuration.labels(server, action).observe(seconds);
   }
+  streamsSweptCount(n: number): void {
+    if (n > 0) this.streamsSwept.inc(n);
+  }
+  publisherCut(reason: CutReason): void {
+    this.publishersCut.labels(reason).inc();
+  }
+  publisherCutFailed(server: 'srs' | 'mediamtx'): void {
+    this.publisherCutFailures.labels(server).inc();
+  }
 
   // Sockets
   wsConnected(namespace: string): void {
@@ -397,5 +454,10 @@ export class MetricsService {
   // Alerts
   alertNotification(channel: AlertChannel, result: 'sent' | 'failed'): void {
     this.alertNotifications.labels(channel, result).inc();
+  }
+
+  // Webhooks
+  webhookDelivery(event: WebhookEventName, result: 'delivered' | 'failed' | 'gave_up'): void {
+    this.webhookDeliveries.labels(event, result).inc();
   }
 }

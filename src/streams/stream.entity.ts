@@ -38,6 +38,19 @@ export class StreamEntity {
 
   @Column('varchar', { length: 8, default: 'public' })
   access!: StreamAccess;
+  /**
+   * Transport of the current publisher as the media server named it (MediaMTX: rtmp, rtsp,
+   * srt, webrtc), so a cut can address the right kind of connection. Null when not told.
+   */
+  @Column('varchar', { length: 16, nullable: true })
+  publisherProtocol!: string | null;
+
+  /**
+   * Last time the media server confirmed the live publisher (publish, nginx-rtmp update);
+   * a live stream silent for STREAM_STALE_SEC is swept back to idle.
+   */
+  @Column({ type: Date, nullable: true })
+  lastSeenAt!: Date | null;
 
   @Column({ type: Date, nullable: true })
   startedAt!: Date | null;

@@ -2,6 +2,8 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LiveStreamLookup, PlayableStreams } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
+import { PublisherCutter } from './publisher-cutter';
+import { StreamSweeperJob } from './stream-sweeper.job';
 import { StreamEntity } from './stream.entity';
 import { StreamsController } from './streams.controller';
 import { StreamsRepository } from './streams.repository';
@@ -22,6 +24,8 @@ export class StreamsModule {
       providers: [
         StreamsRepository,
         StreamsService,
+        PublisherCutter,
+        StreamSweeperJob,
         { provide: LiveStreamLookup, useExisting: StreamsService },
         { provide: PlayableStreams, useExisting: StreamsService },
       ],

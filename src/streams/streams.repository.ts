@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Not, ObjectLiteral, Repository } from 'typeorm';
+import { EntityManager, Not, ObjectLiteral, Repository } from 'typeorm';
 import type { Cursor } from '../common/pagination';
+import { ProductEventOutbox, ProductEventType } from '../common/ports';
 import { applyKeyset } from '../database/keyset';
+import { runInTransaction } from '../database/transaction';
 import type { MediaServer } from '../metrics/metrics.service';
 import { StreamAccess, StreamEntity, StreamStatus } from './stream.entity';
 
@@ -25,6 +28,62 @@ export interface StreamFilters {
 @Injectable()
 export class StreamsRepository {
   constructor(@InjectRepository(StreamEntity) private readonly repo: Repository<StreamEntity>) {}
+
+  @Inject(ModuleRef) private readonly moduleRef!: ModuleRef;
+  /** Offered by webhooks when present; null once looked up and absent. */
+  private outboxFound?: ProductEventOutbox | null;
+
+  private get outbox(): ProductEventOutbox | null {
+    if (this.outboxFound === undefined) {
+      try {
+        this.outboxFound = this.moduleRef.get(ProductEventOutbox, { strict: false });
+      } catch {
+        this.outboxFound = null;
+      }
+    }
+    return this.outboxFound;
+  }
+
+  /**
+   * A state-changing UPDATE that other systems hear about: when it changes the row, the product
+   * event is appended to the outbox in the same transaction, so the change and its event exist
+   * together or not at all. Still one fixed statement (plus one INSERT) on the hook path.
+   */
+  private async transition(
+    sql: string,
+    params: ObjectLiteral,
+    type: ProductEventType,
+    reason?: 'unpublished' | 'deleted',
+  ): Promise<boolean> {
+    const outbox = this.outbox;
+    if (!outbox) return (await this.run(sql, params)) === 1;
+    const ds = this.repo.manager.connection;
+    const [query, values] = ds.driver.escapeQueryWithParameters(`${sql} RETURNING *`, params, {});
+    return runInTransaction(ds, async (manager) => {
+      const result = (await manager.queryRunner!.query(query, values, true)) as {
+        records?: Record<string, unknown>[];
+      };
+      const row = result.records?.[0];
+      if (!row) return false;
+      const s = this.hydrate(row);
+      await outbox.append(manager, [
+        {
+          type,
+          ownerId: s.ownerId,
+          data: {
+            streamId: s.id,
+            ownerId: s.ownerId,
+            title: s.title,
+            roomId: s.roomId,
+            startedAt: s.startedAt?.toISOString() ?? null,
+            endedAt: s.endedAt?.toISOString() ?? null,
+            ...(reason ? { reason } : {}),
+          },
+        },
+      ]);
+      return true;
+    });
+  }
 
   /** Runs a statement with `:named` parameters; returns the affected row count. */
   private async run(sql: string, params: ObjectLiteral): Promise<number> {
@@ -63,6 +122,8 @@ export class StreamsRepository {
       status: 'idle',
       publisherClientId: null,
       publisherServer: null,
+      publisherProtocol: null,
+      lastSeenAt: null,
       startedAt: null,
       endedAt: null,
       createdAt: now,
@@ -136,13 +197,83 @@ export class StreamsRepository {
     clientId: string | null,
     server: MediaServer,
     now = new Date(),
+    protocol: string | null = null,
+  ): Promise<boolean> {
+    return this.transition(
+      `UPDATE "streams" SET "status" = 'live', "publisherClientId" = :clientId, "publisherServer" = :server, "publisherProtocol" = :protocol, "startedAt" = :now, "lastSeenAt" = :now, "endedAt" = NULL, "updatedAt" = :now
+       WHERE "id" = :id AND "status" = 'idle' AND "keyHash" = :keyHash`,
+      { id, keyHash, clientId, server, protocol, now },
+      'stream.started',
+    );
+  }
+
+  /**
+   * The media server's periodic "still publishing" (nginx-rtmp update_publish): true, and
+   * lastSeenAt refreshed, only while this client is the stream's accepted publisher, its key
+   * is still the current one and the owner's account is active. One statement, so a delete,
+   * rotation or disable committed on any instance is seen by the very next update.
+   */
+  async confirmPublisher(
+    id: string,
+    clientId: string,
+    keyHash: string,
+    now = new Date(),
   ): Promise<boolean> {
     const affected = await this.run(
-      `UPDATE "streams" SET "status" = 'live', "publisherClientId" = :clientId, "publisherServer" = :server, "startedAt" = :now, "endedAt" = NULL, "updatedAt" = :now
-       WHERE "id" = :id AND "status" = 'idle' AND "keyHash" = :keyHash`,
-      { id, keyHash, clientId, server, now },
+      `UPDATE "streams" SET "lastSeenAt" = :now
+       WHERE "id" = :id AND "status" = 'live' AND "publisherClientId" = :clientId AND "keyHash" = :keyHash
+         AND EXISTS (SELECT 1 FROM "users" "u" WHERE "u"."id" = "streams"."ownerId" AND "u"."disabledAt" IS NULL)`,
+      { id, clientId, keyHash, now },
     );
     return affected === 1;
+  }
+
+  /** Whether the owner of a stream may publish (account exists and is not disabled). */
+  async ownerActive(ownerId: string): Promise<boolean> {
+    const ds = this.repo.manager.connection;
+    const [query, values] = ds.driver.escapeQueryWithParameters(
+      'SELECT 1 AS "ok" FROM "users" WHERE "id" = :ownerId AND "disabledAt" IS NULL',
+      { ownerId },
+      {},
+    );
+    const rows = await ds.query<unknown[]>(query, values);
+    return rows.length > 0;
+  }
+
+  /** The owner's live streams (a disabled owner's publishers are cut). */
+  findLiveByOwner(ownerId: string): Promise<StreamEntity[]> {
+    return this.repo.find({ where: { ownerId, status: 'live' } });
+  }
+
+  /**
+   * live → idle for every stream of `server` that nobody confirmed since `cutoff`, as ONE
+   * conditional UPDATE … RETURNING: however many instances sweep at once, each stream is
+   * returned to exactly one of them (the row lock makes a concurrent sweep re-check
+   * `status = 'live'` and skip it). `within` runs in the same transaction with the swept rows
+   * (e.g. to append outbox events), so the events exist exactly when the change does.
+   */
+  async sweepStale(
+    server: MediaServer,
+    cutoff: Date,
+    within: (manager: EntityManager, swept: StreamEntity[]) => Promise<void>,
+    now = new Date(),
+  ): Promise<StreamEntity[]> {
+    const ds = this.repo.manager.connection;
+    const [query, values] = ds.driver.escapeQueryWithParameters(
+      `UPDATE "streams" SET "status" = 'idle', "publisherClientId" = NULL, "publisherServer" = NULL, "publisherProtocol" = NULL, "endedAt" = :now, "updatedAt" = :now
+       WHERE "status" = 'live' AND "publisherServer" = :server AND COALESCE("lastSeenAt", "startedAt") < :cutoff
+       RETURNING *`,
+      { server, cutoff, now },
+      {},
+    );
+    return runInTransaction(ds, async (manager) => {
+      const result = await manager.queryRunner!.query(query, values, true);
+      const swept = ((result.records ?? []) as Record<string, unknown>[]).map((r) =>
+        this.hydrate(r),
+      );
+      if (swept.length > 0) await within(manager, swept);
+      return swept;
+    });
   }
 
   /** live → idle for the session of `publisherClientId` (null = none recorded); false when that is not the current state. */
@@ -151,12 +282,13 @@ export class StreamsRepository {
       publisherClientId === null
         ? '"publisherClientId" IS NULL'
         : '"publisherClientId" = :publisherClientId';
-    const affected = await this.run(
-      `UPDATE "streams" SET "status" = 'idle', "publisherClientId" = NULL, "publisherServer" = NULL, "endedAt" = :now, "updatedAt" = :now
+    return this.transition(
+      `UPDATE "streams" SET "status" = 'idle', "publisherClientId" = NULL, "publisherServer" = NULL, "publisherProtocol" = NULL, "endedAt" = :now, "updatedAt" = :now
        WHERE "id" = :id AND "status" = 'live' AND ${session}`,
       { id, publisherClientId, now },
+      'stream.ended',
+      'unpublished',
     );
-    return affected === 1;
   }
 
   /** `from` → ended (terminal); false when the stream is no longer in `from`. */
@@ -165,12 +297,22 @@ export class StreamsRepository {
     from: Exclude<StreamStatus, 'ended'>,
     now = new Date(),
   ): Promise<boolean> {
+    // Ending a live stream is a stream.ended other systems hear about; idle → ended is not.
+    if (from === 'live' && this.outbox)
+      return this.transition(
+        `UPDATE "streams" SET "status" = 'ended', "publisherClientId" = NULL, "publisherServer" = NULL, "publisherProtocol" = NULL, "endedAt" = :now, "updatedAt" = :now
+         WHERE "id" = :id AND "status" = 'live'`,
+        { id, now },
+        'stream.ended',
+        'deleted',
+      );
     const r = await this.repo.update(
       { id, status: from },
       {
         status: 'ended',
         publisherClientId: null,
         publisherServer: null,
+        publisherProtocol: null,
         endedAt: now,
         updatedAt: now,
       },

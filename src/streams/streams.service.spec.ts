@@ -8,6 +8,7 @@ import type { MetricsService } from '../metrics/metrics.service';
 import { PlaybackUrls } from '../playback/playback-urls';
 import type { ViewerSessions } from '../playback/viewer-sessions.service';
 import { PlayUrlSigner } from './play-url.signer';
+import type { PublisherCutter } from './publisher-cutter';
 import type { StreamEntity } from './stream.entity';
 import { hashStreamKey } from './stream-key';
 import type { StreamsRepository } from './streams.repository';
@@ -29,6 +30,8 @@ function idleStream(): StreamEntity {
     publisherClientId: null,
     publisherServer: null,
     access: 'public',
+    publisherProtocol: null,
+    lastSeenAt: null,
     startedAt: null,
     endedAt: null,
     createdAt: now,
@@ -50,12 +53,13 @@ function setup(repo: Partial<Record<keyof StreamsRepository, jest.Mock>>) {
   const viewers = { count: jest.fn(() => Promise.resolve(0)) } as unknown as ViewerSessions;
   const service = new StreamsService(
     config,
-    repo as unknown as StreamsRepository,
+    { ownerActive: jest.fn(() => Promise.resolve(true)), ...repo } as unknown as StreamsRepository,
     new PlaybackUrls(new PlayUrlSigner(config), config),
     viewers,
     events,
     metrics as unknown as MetricsService,
     moduleRef,
+    { cut: jest.fn(() => Promise.resolve()) } as unknown as PublisherCutter,
   );
   return { service, metrics, live };
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth.types';
 import { canManage } from '../auth/auth.types';
@@ -17,10 +17,13 @@ import { decodeCursor, Page, toPage } from '../common/pagination';
 import {
   LiveStreamLookup,
   PlayableStreams,
+  ProductEventOutbox,
   RoomLookup,
   STREAM_LIVE,
   STREAM_OFFLINE,
   StreamStateEvent,
+  USER_REVOKED,
+  UserRevokedEvent,
 } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -32,6 +35,7 @@ import type { UpdateStreamDto } from './dto/update-stream.dto';
 import { PlaybackUrls } from '../playback/playback-urls';
 import { ViewerSessions } from '../playback/viewer-sessions.service';
 import type { StreamAccess, StreamEntity } from './stream.entity';
+import { PublisherCutter } from './publisher-cutter';
 import { normalizeUuid } from './stream-id';
 import { generateStreamKey, hashStreamKey, streamKeyMatches } from './stream-key';
 import { StreamsRepository } from './streams.repository';
@@ -50,7 +54,13 @@ const VIEW_CACHE_MAX_ENTRIES = 10_000;
 
 /** Why a hook call was refused; logged for operators, never sent to players or publishers. */
 export type RefusalReason =
-  'unknown-stream' | 'missing-key' | 'wrong-key' | 'ended' | 'already-live' | 'unavailable';
+  | 'unknown-stream'
+  | 'missing-key'
+  | 'wrong-key'
+  | 'ended'
+  | 'already-live'
+  | 'owner-disabled'
+  | 'unavailable';
 
 type PublishOutcome = { ok: true; roomId: string | null } | { ok: false; reason: RefusalReason };
 
@@ -65,6 +75,8 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
   private readonly views = new TtlCache<CachedView>(VIEW_CACHE_TTL_MS, VIEW_CACHE_MAX_ENTRIES);
   /** Offered by rooms when that feature is present; without it any well-formed room id is accepted. */
   private rooms?: RoomLookup;
+  /** Offered by webhooks when present; without it no product event is kept. */
+  private outbox?: ProductEventOutbox;
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -74,6 +86,7 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     private readonly events: EventEmitter2,
     private readonly metrics: MetricsService,
     private readonly moduleRef: ModuleRef,
+    private readonly cutter: PublisherCutter,
   ) {}
 
   onModuleInit(): void {
@@ -83,6 +96,11 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
       this.rooms = this.moduleRef.get(RoomLookup, { strict: false });
     } catch {
       this.rooms = undefined;
+    }
+    try {
+      this.outbox = this.moduleRef.get(ProductEventOutbox, { strict: false });
+    } catch {
+      this.outbox = undefined;
     }
     // Read from the database at scrape time so every replica reports the cluster-wide value.
     this.metrics.setSource('liveStreams', () => this.repo.countLive());
@@ -194,8 +212,10 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     for (let attempt = 0; attempt < 5 && stream.status !== 'ended'; attempt++) {
       if (await this.repo.markEnded(id, stream.status)) {
         this.views.delete(id);
-        if (stream.status === 'live')
+        if (stream.status === 'live') {
           this.emit(STREAM_OFFLINE, { streamId: id, roomId: stream.roomId });
+          void this.cutter.cut(stream, 'deleted');
+        }
         return;
       }
       stream = await this.mustFind(id);
@@ -203,15 +223,34 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     if (stream.status !== 'ended') throw new ConflictError('stream is changing state, try again');
   }
 
-  /** New key; the old one is refused from now on (a publisher already live keeps going). */
+  /**
+   * New key; the old one is refused from now on, and a publisher already live on it is cut
+   * off (nginx-rtmp at its next update, SRS/MediaMTX through their API).
+   */
   async rotateKey(user: AuthUser, id: string): Promise<StreamWithKeyDto> {
     await this.manageable(user, id);
     const key = generateStreamKey();
     if (!(await this.repo.rotateKeyHash(id, hashStreamKey(key))))
       throw new ConflictError('stream has ended and can no longer be changed');
     this.views.delete(id);
+    // Read after the rotation: a publisher that went live in between is live on the old key.
     const after = await this.mustFind(id);
+    if (after.status === 'live') void this.cutter.cut(after, 'key_rotated');
     return this.ownerView(after, key, after.status === 'live' ? await this.viewers.count(id) : 0);
+  }
+
+  /** A disabled (or deleted) account's live publishers are cut off, on every media server. */
+  @OnEvent(USER_REVOKED)
+  async onUserRevoked(event: UserRevokedEvent): Promise<void> {
+    try {
+      const live = await this.repo.findLiveByOwner(event.userId);
+      await Promise.all(live.map((s) => this.cutter.cut(s, 'user_disabled')));
+    } catch (err) {
+      this.log.warn(
+        { userId: event.userId, err: { message: (err as Error).message } },
+        "Could not look up the revoked account's live streams; nginx-rtmp still refuses them at the next update",
+      );
+    }
   }
 
   /* ----------------------------------------------------------------- hooks */
@@ -225,12 +264,13 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     rawStreamId: string | null,
     key: string | null,
     clientId: string | null,
+    protocol: string | null = null,
   ): Promise<boolean> {
     const streamId = normalizeUuid(rawStreamId);
     let outcome: PublishOutcome;
     if (streamId === null) outcome = { ok: false, reason: 'unknown-stream' };
     else if (!key) outcome = { ok: false, reason: 'missing-key' };
-    else outcome = await this.publishBounded(server, streamId, key, clientId);
+    else outcome = await this.publishBounded(server, streamId, key, clientId, protocol);
 
     if (outcome.ok && streamId !== null) {
       this.metrics.publishAccepted(server);
@@ -281,6 +321,95 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     }, 'publish_done');
   }
 
+  /**
+   * nginx-rtmp `update_publish` (every notify_update_timeout): true while this client is the
+   * stream's accepted publisher, its key is still current and the owner is active; it also
+   * keeps the stream's lastSeenAt. A refusal makes nginx-rtmp drop the publisher, which is how
+   * a delete, key rotation or disable cuts it. One conditional UPDATE, no cache: the state it
+   * checks changes on any instance and must be seen by the next update, and lastSeenAt has to
+   * be written anyway. Fails OPEN: a database outage must not cut every live publisher; the
+   * cut then waits for the next update that gets an answer.
+   */
+  async confirmPublisher(
+    server: MediaServer,
+    rawStreamId: string | null,
+    key: string | null,
+    clientId: string | null,
+  ): Promise<boolean> {
+    const streamId = normalizeUuid(rawStreamId);
+    if (streamId === null || !key || !clientId) {
+      this.log.log(
+        { streamId: streamId ?? undefined, server, clientId },
+        'Publisher update refused',
+      );
+      return false;
+    }
+    let confirmed: boolean;
+    try {
+      confirmed = await this.bounded(
+        () => this.repo.confirmPublisher(streamId, clientId, hashStreamKey(key)),
+        'publisher update',
+      );
+    } catch (err) {
+      this.logHookFailure(err, 'publisher update', 'answered allowed');
+      return true;
+    }
+    if (!confirmed)
+      this.log.log(
+        { streamId, server, clientId },
+        'Publisher update refused: not the live publisher, key rotated, stream ended or owner disabled',
+      );
+    return confirmed;
+  }
+
+  /**
+   * Sweeps nginx-rtmp streams that no update confirmed for STREAM_STALE_SEC back to idle (the
+   * media server died, lost its connection to us or forgot to send publish_done). Only
+   * nginx-rtmp confirms a publisher periodically; SRS and MediaMTX streams are left alone.
+   * Exactly one instance gets each stream (one conditional UPDATE … RETURNING), and the
+   * `stream.ended` product event is appended in the same transaction. Returns how many.
+   */
+  async sweepStale(now = new Date()): Promise<number> {
+    const staleSec = this.config.liveState.streamStaleSec;
+    if (staleSec <= 0) return 0;
+    const cutoff = new Date(now.getTime() - staleSec * 1000);
+    const outbox = this.outbox;
+    const swept = await this.repo.sweepStale(
+      'nginx-rtmp',
+      cutoff,
+      async (manager, rows) => {
+        if (!outbox) return;
+        await outbox.append(
+          manager,
+          rows.map((s) => ({
+            type: 'stream.ended' as const,
+            ownerId: s.ownerId,
+            data: {
+              streamId: s.id,
+              ownerId: s.ownerId,
+              title: s.title,
+              roomId: s.roomId,
+              startedAt: s.startedAt ? s.startedAt.toISOString() : null,
+              endedAt: (s.endedAt ?? now).toISOString(),
+              reason: 'stale',
+            },
+          })),
+        );
+      },
+      now,
+    );
+    for (const s of swept) {
+      this.views.delete(s.id);
+      this.log.warn(
+        { streamId: s.id, staleSec },
+        'Live stream swept to idle: the media server stopped confirming it',
+      );
+      this.emit(STREAM_OFFLINE, { streamId: s.id, roomId: s.roomId });
+    }
+    this.metrics.streamsSweptCount(swept.length);
+    return swept.length;
+  }
+
   /* --------------------------------------------------------------- helpers */
 
   private async publishBounded(
@@ -288,9 +417,10 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     streamId: string,
     key: string,
     clientId: string | null,
+    protocol: string | null,
   ): Promise<PublishOutcome> {
     const attempt = { abandoned: false };
-    const work = this.tryPublish(server, streamId, key, clientId, attempt);
+    const work = this.tryPublish(server, streamId, key, clientId, protocol, attempt);
     try {
       return await withTimeout(work, this.config.hooks.publishTimeoutMs, 'publish authorization');
     } catch (err) {
@@ -314,6 +444,7 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     streamId: string,
     key: string,
     clientId: string | null,
+    protocol: string | null,
     attempt: { abandoned: boolean },
   ): Promise<PublishOutcome> {
     const stream = await this.repo.findById(streamId);
@@ -322,9 +453,14 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     if (!streamKeyMatches(key, stream.keyHash)) return { ok: false, reason: 'wrong-key' };
     if (stream.status === 'ended') return { ok: false, reason: 'ended' };
     if (stream.status === 'live') return { ok: false, reason: 'already-live' };
+    // A disabled owner's publisher would otherwise be cut at its first update and reconnect.
+    if (!(await this.repo.ownerActive(stream.ownerId)))
+      return { ok: false, reason: 'owner-disabled' };
     if (attempt.abandoned) return { ok: false, reason: 'unavailable' };
     // Conditional on status AND key hash: loses cleanly against a concurrent publisher or rotation.
-    if (!(await this.repo.markLive(streamId, stream.keyHash, clientId, server)))
+    if (
+      !(await this.repo.markLive(streamId, stream.keyHash, clientId, server, new Date(), protocol))
+    )
       return { ok: false, reason: 'already-live' };
     return { ok: true, roomId: stream.roomId };
   }
@@ -333,13 +469,13 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     return withTimeout(fn(), this.config.hooks.publishTimeoutMs, what);
   }
 
-  private logHookFailure(err: unknown, what: string): void {
+  private logHookFailure(err: unknown, what: string, outcome = 'failed closed'): void {
     if (isUnavailableError(err))
       this.log.warn(
         { err: { message: (err as Error).message } },
-        `${what} failed closed: database unavailable`,
+        `${what} ${outcome}: database unavailable`,
       );
-    else this.log.error({ err }, `${what} failed closed: unexpected error`);
+    else this.log.error({ err }, `${what} ${outcome}: unexpected error`);
   }
 
   private async mustFind(id: string): Promise<StreamEntity> {

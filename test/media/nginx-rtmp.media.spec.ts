@@ -16,6 +16,7 @@ import {
   startNginxRtmp,
   waitFor,
 } from '../helpers/media';
+import { StreamsService } from '../../src/streams/streams.service';
 import { createStream, getStream, playSession } from './hook-client';
 
 const required = Boolean(process.env.CI) || process.env.REQUIRE_SERVICES === '1';
@@ -170,3 +171,124 @@ if (!runnable) {
     });
   });
 });
+
+/** The shipped on_update period, shortened so the suite does not wait 10 s per update. */
+const UPDATE_SEC = 2;
+
+(runnable ? describe : describe.skip)(
+  'nginx-rtmp on_update cuts and keeps publishers (embedded)',
+  () => {
+    let t: TestApp;
+    let media: NginxRtmpInstance;
+    let user: { token: string; id: string };
+    const publishers: FfmpegProcess[] = [];
+
+    beforeAll(async () => {
+      const tools = await ensureMediaTools({
+        log: (line) => process.stderr.write(`[media] ${line}\n`),
+      });
+      if (!tools.ok) throw new Error(`media tools missing: ${tools.missing.join(', ')}`);
+      // Stale after two update periods: a stream the updates did not confirm would be swept.
+      t = await startApp('embedded', {
+        MAX_STREAMS_PER_USER: '100',
+        STREAM_STALE_SEC: String(2 * UPDATE_SEC),
+      });
+      user = await t.http.user('media');
+      media = await startNginxRtmp({
+        hookUrl: `${t.url}/api/v1/hooks/nginx-rtmp`,
+        hookSecret: t.env.HOOK_SECRET,
+        transformConfig: (conf) => {
+          if (!conf.includes('notify_update_timeout 10s;'))
+            throw new Error(
+              'docker/nginx-rtmp/nginx.conf no longer sets notify_update_timeout 10s',
+            );
+          return conf.replace(
+            'notify_update_timeout 10s;',
+            `notify_update_timeout ${UPDATE_SEC}s;`,
+          );
+        },
+      });
+    }, 15 * 60_000);
+
+    afterEach(async () => {
+      await Promise.all(publishers.splice(0).map((p) => p.stop()));
+    });
+
+    afterAll(async () => {
+      await media?.stop();
+      await t?.close();
+    });
+
+    const publish = (id: string, key: string) => {
+      const p = startFfmpegPublisher(`${media.rtmpBase}/${id}?key=${key}`);
+      publishers.push(p);
+      return p;
+    };
+    const status = async (id: string) => (await getStream(t.http, id)).status as string;
+    const waitStatus = (id: string, want: string, what: string) =>
+      waitFor(async () => (await status(id)) === want, {
+        timeoutMs: 15_000,
+        message: `${what}\n${media.logs().slice(-3000)}`,
+      });
+    const exitWithin = async (p: FfmpegProcess, ms: number): Promise<number | null | 'running'> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([
+          p.exited,
+          new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), ms))),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    /** update_publish calls OnAir answered for a stream (the hook runs in this process). */
+    const updates = (id: string, confirmed: jest.SpyInstance) =>
+      confirmed.mock.calls.filter((c) => c[1] === id).length;
+
+    it('keeps a live publisher going across updates, longer than the stale limit', async () => {
+      const s = await createStream(t.http, user.token);
+      const pub = publish(s.id, s.key);
+      const confirmed = jest.spyOn(t.app.get(StreamsService), 'confirmPublisher');
+      try {
+        await waitStatus(s.id, 'live', `stream never went live; ffmpeg: ${pub.stderr()}`);
+        await waitFor(() => updates(s.id, confirmed) >= 3, {
+          timeoutMs: 5 * UPDATE_SEC * 1000,
+          message: `nginx-rtmp sent fewer than 3 update_publish calls\n${media.logs().slice(-3000)}`,
+        });
+        const answers = await Promise.all(
+          confirmed.mock.results.map((r) => r.value as Promise<boolean>),
+        );
+        expect(answers.every(Boolean)).toBe(true);
+      } finally {
+        confirmed.mockRestore();
+      }
+      expect({ exit: pub.process.exitCode, signal: pub.process.signalCode }).toEqual({
+        exit: null,
+        signal: null,
+      });
+      expect(await status(s.id)).toBe('live');
+    });
+
+    it('drops the live publisher within one update period after its key is rotated', async () => {
+      const s = await createStream(t.http, user.token);
+      const pub = publish(s.id, s.key);
+      await waitStatus(s.id, 'live', 'stream never went live');
+      const rotated = await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, user.token);
+      expect(rotated.status).toBe(200);
+      // One period plus the time ffmpeg needs to notice the closed connection.
+      expect(await exitWithin(pub, UPDATE_SEC * 1000 + 3000)).not.toBe('running');
+      await waitStatus(s.id, 'idle', 'stream stayed live after its publisher was dropped');
+      publish(s.id, rotated.body.streamKey);
+      await waitStatus(s.id, 'live', 'the new key was not accepted after the cut');
+    });
+
+    it('drops the live publisher of a deleted stream', async () => {
+      const s = await createStream(t.http, user.token);
+      const pub = publish(s.id, s.key);
+      await waitStatus(s.id, 'live', 'stream never went live');
+      expect((await t.http.delete(`/api/v1/streams/${s.id}`, user.token)).status).toBe(204);
+      expect(await exitWithin(pub, UPDATE_SEC * 1000 + 3000)).not.toBe('running');
+      expect(await status(s.id)).toBe('ended');
+    });
+  },
+);

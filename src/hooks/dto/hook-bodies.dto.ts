@@ -16,11 +16,13 @@ export class NginxRtmpHookBodyDto {
       'play_done',
       'done',
       'update',
+      'update_publish',
       'connect',
       'record_done',
     ],
     example: 'publish',
-    description: 'done/update/connect/record_done are answered 200 without effect',
+    description:
+      'done/update/connect/record_done are answered 200 without effect; update_publish is 200 only while the publisher may go on',
   })
   call!: string;
   @ApiProperty({ example: 'live' })
