@@ -14,6 +14,7 @@ import { HooksModule } from './hooks/hooks.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PresenceModule } from './presence/presence.module';
+import { RecordingsModule } from './recordings/recordings.module';
 import { RedisModule } from './redis/redis.module';
 import { RoomsModule } from './rooms/rooms.module';
 import { StreamsModule } from './streams/streams.module';
@@ -43,6 +44,7 @@ export class AppModule {
         RoomsModule,
         ChatModule.forRoot(config),
         VideosModule.forRoot(config),
+        RecordingsModule.forRoot(config),
         AlertsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],

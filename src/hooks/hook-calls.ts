@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { ValidationFailedError } from '../common/errors';
 
 /**
@@ -16,6 +17,8 @@ export type HookCall =
       countViewer: boolean;
     }
   | { action: 'play_done'; name: string | null; exp: string | null; sig: string | null }
+  /** A finished recording file (nginx-rtmp record_done, SRS on_dvr); checked by recordings. */
+  | { action: 'record_done'; name: string | null; path: string | null }
   /** A notification we do not act on: answered "allowed", nothing changes. */
   | { action: 'ignore' }
   /** A request we never allow (e.g. MediaMTX API access through the auth hook). */
@@ -118,10 +121,11 @@ export function parseNginxRtmp(raw: unknown): HookCall {
       };
     case 'play_done':
       return { action: 'play_done', name: n, exp: field(body, 'exp'), sig: field(body, 'sig') };
+    case 'record_done':
+      return { action: 'record_done', name: n, path: field(body, 'path') };
     case 'done':
     case 'update':
     case 'connect':
-    case 'record_done':
       return { action: 'ignore' };
   }
 }
@@ -175,13 +179,26 @@ export function parseSrs(raw: unknown): HookCall {
       const q = queryFields(field(body, 'param'), 'param');
       return { action: 'play_done', name: n, exp: field(q, 'exp'), sig: field(q, 'sig') };
     }
+    case 'on_dvr':
+      return { action: 'record_done', name: n, path: srsFile(body) };
     case 'on_connect':
     case 'on_close':
-    case 'on_dvr':
     case 'on_hls':
     case 'on_hls_notify':
       return { action: 'ignore' };
   }
+}
+
+/**
+ * SRS names the DVR file relative to its working directory when `dvr_path` is relative
+ * (`"cwd":"/usr/local/srs","file":"./objs/nginx/html/live/x.flv"`); the absolute form is what the
+ * recordings feature checks against RECORDINGS_DIR.
+ */
+function srsFile(body: Fields): string | null {
+  const file = field(body, 'file');
+  if (file === null || path.isAbsolute(file)) return file;
+  const cwd = field(body, 'cwd');
+  return cwd !== null && path.isAbsolute(cwd) ? path.resolve(cwd, file) : file;
 }
 
 /**

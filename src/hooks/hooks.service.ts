@@ -1,12 +1,28 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { RecordingIntake } from '../common/ports';
 import type { MediaServer } from '../metrics/metrics.service';
 import { StreamsService } from '../streams/streams.service';
 import type { HookCall } from './hook-calls';
 
 /** Runs a parsed hook call against the stream rules; true = allow. Same path for every dialect. */
 @Injectable()
-export class HooksService {
-  constructor(private readonly streams: StreamsService) {}
+export class HooksService implements OnModuleInit {
+  /** Offered by recordings when present; without it a finished recording is only acknowledged. */
+  private recordings?: RecordingIntake;
+
+  constructor(
+    private readonly streams: StreamsService,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    try {
+      this.recordings = this.moduleRef.get(RecordingIntake, { strict: false });
+    } catch {
+      this.recordings = undefined;
+    }
+  }
 
   async handle(server: MediaServer, call: HookCall): Promise<boolean> {
     switch (call.action) {
@@ -21,6 +37,12 @@ export class HooksService {
         });
       case 'play_done':
         await this.streams.playDone(call.name, call.exp, call.sig);
+        return true;
+      case 'record_done':
+        // A notification: refusals are logged and counted there (the media server cannot fix
+        // them), so only a failure to queue the job reaches the media server as an error.
+        if (server !== 'mediamtx')
+          await this.recordings?.accept({ server, streamName: call.name, path: call.path });
         return true;
       case 'ignore':
         return true;

@@ -224,6 +224,16 @@ export class MetricsService {
       }),
   );
 
+  readonly recordings = getOrCreate(
+    'recordings_total',
+    () =>
+      new Counter({
+        name: 'recordings_total',
+        help: 'Recordings reported by the media server, by outcome (imported as a video, or refused/failed)',
+        labelNames: ['result'],
+      }),
+  );
+
   private sources: {
     liveStreams?: ValueSource;
     streamViewers?: ValueSource;
@@ -251,6 +261,8 @@ export class MetricsService {
       this.alertNotifications.labels(channel, 'failed').inc(0);
     }
     this.videoBytes.inc(0);
+    this.recordings.labels('imported').inc(0);
+    this.recordings.labels('failed').inc(0);
     this.wsErrors.labels('other').inc(0);
     this.installCollector(this.liveStreams, () => this.sources.liveStreams);
     this.installCollector(this.streamViewers, () => this.sources.streamViewers);
@@ -344,6 +356,15 @@ export class MetricsService {
   // Videos
   videoBytesServed(n: number): void {
     if (n > 0) this.videoBytes.inc(n);
+  }
+
+  // Recordings
+  recordingImported(): void {
+    this.recordings.labels('imported').inc();
+  }
+  /** Refused at the hook (path, stream, no RECORDINGS_DIR) or failed during the import. */
+  recordingFailed(): void {
+    this.recordings.labels('failed').inc();
   }
 
   // Alerts
