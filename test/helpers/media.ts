@@ -190,6 +190,7 @@ export const NGINX_RTMP_PLACEHOLDERS = [
   'HLS_PATH',
   'ONAIR_HOOK_URL',
   'HOOK_SECRET',
+  'RECORDINGS_DIR',
 ] as const;
 
 export type NginxRtmpPlaceholder = (typeof NGINX_RTMP_PLACEHOLDERS)[number];
@@ -205,6 +206,8 @@ export interface NginxRtmpConfigVars {
   ONAIR_HOOK_URL: string;
   /** URL-safe secret. */
   HOOK_SECRET: string;
+  /** Absolute directory for recordings, no trailing slash. */
+  RECORDINGS_DIR: string;
   /** Defaults to $RTMP_MODULE_PATH or Debian's module path. */
   RTMP_MODULE_PATH?: string;
 }
@@ -246,6 +249,7 @@ export function renderNginxRtmpConfig(vars: NginxRtmpConfigVars, template?: stri
     HLS_PATH: vars.HLS_PATH,
     ONAIR_HOOK_URL: vars.ONAIR_HOOK_URL,
     HOOK_SECRET: vars.HOOK_SECRET,
+    RECORDINGS_DIR: vars.RECORDINGS_DIR,
   };
   for (const name of NGINX_RTMP_PLACEHOLDERS) {
     const v = values[name];
@@ -267,6 +271,9 @@ export function renderNginxRtmpConfig(vars: NginxRtmpConfigVars, template?: stri
   }
   if (!path.isAbsolute(values.HLS_PATH) || values.HLS_PATH.endsWith('/')) {
     throw new Error('nginx-rtmp config: HLS_PATH must be absolute, without trailing slash');
+  }
+  if (!path.isAbsolute(values.RECORDINGS_DIR) || values.RECORDINGS_DIR.endsWith('/')) {
+    throw new Error('nginx-rtmp config: RECORDINGS_DIR must be absolute, without trailing slash');
   }
 
   let text = template ?? fs.readFileSync(nginxRtmpTemplatePath(), 'utf8');
@@ -356,6 +363,8 @@ export interface StartNginxRtmpOptions {
   hookSecret: string;
   /** Deadline for nginx to accept connections (default 10 000 ms). */
   startTimeoutMs?: number;
+  /** Where nginx records to (default: `<prefix>/recordings`); made writable for the workers. */
+  recordingsDir?: string;
   /** Edits the rendered config before start (e.g. a shorter netcall_timeout). */
   transformConfig?: (rendered: string) => string;
 }
@@ -365,6 +374,8 @@ export interface NginxRtmpInstance {
   httpPort: number;
   /** Directory where `<name>.m3u8` and `<name>-<n>.ts` appear. */
   hlsDir: string;
+  /** Directory where recordings (`<name>-<unix time>.flv`) appear; OnAir's RECORDINGS_DIR. */
+  recordingsDir: string;
   /** `rtmp://127.0.0.1:<rtmpPort>/live` */
   rtmpBase: string;
   /** `http://127.0.0.1:<httpPort>` (HLS under /hls/). */
@@ -415,6 +426,9 @@ async function startOnce(nginxBin: string, opts: StartNginxRtmpOptions, startTim
   const hlsDir = path.join(prefix, 'hls');
   fs.mkdirSync(hlsDir);
   fs.chmodSync(hlsDir, 0o777);
+  const recordingsDir = opts.recordingsDir ?? path.join(prefix, 'recordings');
+  fs.mkdirSync(recordingsDir, { recursive: true });
+  fs.chmodSync(recordingsDir, 0o777);
   const confPath = path.join(prefix, 'nginx.conf');
   const removePrefix = () => fs.rmSync(prefix, { recursive: true, force: true });
 
@@ -425,6 +439,7 @@ async function startOnce(nginxBin: string, opts: StartNginxRtmpOptions, startTim
       HLS_PATH: hlsDir,
       ONAIR_HOOK_URL: opts.hookUrl,
       HOOK_SECRET: opts.hookSecret,
+      RECORDINGS_DIR: recordingsDir,
     });
     fs.writeFileSync(confPath, opts.transformConfig ? opts.transformConfig(rendered) : rendered);
   } catch (err) {
@@ -519,6 +534,7 @@ async function startOnce(nginxBin: string, opts: StartNginxRtmpOptions, startTim
     rtmpPort,
     httpPort,
     hlsDir,
+    recordingsDir,
     rtmpBase: `rtmp://127.0.0.1:${rtmpPort}/live`,
     httpBase: `http://127.0.0.1:${httpPort}`,
     prefix,
