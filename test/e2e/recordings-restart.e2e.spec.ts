@@ -20,6 +20,7 @@ if (!hasServices())
 describe.each(modes)('recordings survive a crash (%s)', (mode) => {
   let root: string;
   let m: ModeEnv | undefined;
+  const envs: ModeEnv[] = [];
   const apps: AppProcess[] = [];
 
   beforeAll(() => {
@@ -27,7 +28,7 @@ describe.each(modes)('recordings survive a crash (%s)', (mode) => {
   });
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.stop('SIGKILL')));
-    await m?.cleanup();
+    await Promise.all(envs.map((e) => e.cleanup()));
     fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -47,6 +48,7 @@ describe.each(modes)('recordings survive a crash (%s)', (mode) => {
     const clip = path.join(recDir, 'live-1764600000.flv');
     await makeClip(clip, 3, 'flv');
     m = await modeEnv(mode, { RECORDINGS_DIR: recDir, LOG_LEVEL: 'info' });
+    envs.push(m);
 
     const first = await spawnApp({ ...m.env, PATH: `${standin}:${process.env.PATH ?? ''}` });
     apps.push(first);
@@ -84,7 +86,59 @@ describe.each(modes)('recordings survive a crash (%s)', (mode) => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ source: 'recording', streamId: s.id, ownerId: owner.id });
     expect(Math.abs(items[0].durationSec - 3)).toBeLessThanOrEqual(0.5);
-    expect(fs.existsSync(clip)).toBe(false);
+    // The original goes right after the video is committed.
+    await until(() => !fs.existsSync(clip), { timeoutMs: 5_000, message: 'original kept' });
     expect(await metricValue(second.http, 'recordings_total{result="imported"}')).toBe(1);
   }, 150_000);
+
+  it('hands a running import back on SIGTERM, so the next start imports it at once', async () => {
+    const recDir = path.join(root, 'recordings-term');
+    fs.mkdirSync(recDir);
+    const standin = path.join(root, 'bin-term');
+    fs.mkdirSync(standin);
+    const marker = path.join(root, 'ffmpeg-term-started');
+    fs.writeFileSync(
+      path.join(standin, 'ffmpeg'),
+      `#!/bin/sh\necho $$ > '${marker}'\nexec sleep 300\n`,
+      { mode: 0o755 },
+    );
+    const clip = path.join(recDir, 'live-1764600001.flv');
+    await makeClip(clip, 2, 'flv');
+    const e = await modeEnv(mode, { RECORDINGS_DIR: recDir, LOG_LEVEL: 'info' });
+    envs.push(e);
+
+    const first = await spawnApp({ ...e.env, PATH: `${standin}:${process.env.PATH ?? ''}` });
+    apps.push(first);
+    const owner = await first.http.user('term');
+    const s = await createStream(first.http, owner.token, 'Before the restart');
+    const body =
+      'app=live&flashver=FMLE/3.0&swfurl=&tcurl=rtmp://127.0.0.1:1935/live&pageurl=&addr=127.0.0.1&clientid=3' +
+      `&call=record_done&recorder=&name=${s.id}&path=${encodeURIComponent(clip)}`;
+    expect((await nginxHook(first.http, body)).status).toBe(200);
+    await until(() => fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim(), {
+      timeoutMs: 15_000,
+      message: `the import never started\n${first.output()}`,
+    });
+    expect(await first.stop('SIGTERM')).toBe(0);
+    // The stand-in ffmpeg was stopped with the import.
+    const pid = Number(fs.readFileSync(marker, 'utf8').trim());
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(fs.existsSync(clip)).toBe(true);
+
+    // Released, not leased: the next start takes it up without waiting for a lease to lapse.
+    const second = await spawnApp(e.env);
+    apps.push(second);
+    const restartedAt = Date.now();
+    const items = await until(
+      async () => {
+        const r = await second.http.get(`/api/v1/streams/${s.id}/recordings`);
+        return r.status === 200 && r.body.items.length > 0 ? (r.body.items as any[]) : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, message: `not imported\n${second.output()}` },
+    );
+    expect(Date.now() - restartedAt).toBeLessThan(20_000);
+    expect(items).toHaveLength(1);
+    // The original goes right after the video is committed.
+    await until(() => !fs.existsSync(clip), { timeoutMs: 5_000, message: 'original kept' });
+  }, 120_000);
 });
