@@ -15,6 +15,7 @@ import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlaybackModule } from './playback/playback.module';
 import { PresenceModule } from './presence/presence.module';
+import { RecordingsModule } from './recordings/recordings.module';
 import { RedisModule } from './redis/redis.module';
 import { RoomsModule } from './rooms/rooms.module';
 import { StreamsModule } from './streams/streams.module';
@@ -46,6 +47,7 @@ export class AppModule {
         RoomsModule,
         ChatModule.forRoot(config),
         VideosModule.forRoot(config),
+        RecordingsModule.forRoot(config),
         AlertsModule,
         WebhooksModule,
       ],

@@ -15,6 +15,7 @@ set -eu
 : "${RTMP_PORT:=1935}"
 : "${HTTP_PORT:=8080}"
 : "${HLS_PATH:=/var/lib/nginx-rtmp/hls}"
+: "${RECORDINGS_DIR:=/var/lib/nginx-rtmp/recordings}"
 : "${ONAIR_HOOK_URL:=http://onair:3000/api/v1/hooks/nginx-rtmp}"
 : "${HOOK_SECRET:=}"
 # Seconds to wait for the hook host name to resolve: nginx-rtmp resolves it
@@ -27,7 +28,7 @@ set -eu
 # OnAir's HLS check (auth_request); by default next to the nginx-rtmp hook.
 : "${ONAIR_HLS_AUTH_URL:=${ONAIR_HOOK_URL%/nginx-rtmp}/hls}"
 
-PLACEHOLDERS='${RTMP_MODULE_PATH} ${RTMP_PORT} ${HTTP_PORT} ${HLS_PATH} ${ONAIR_HOOK_URL} ${HOOK_SECRET} ${ONAIR_HLS_AUTH_URL}'
+PLACEHOLDERS='${RTMP_MODULE_PATH} ${RTMP_PORT} ${HTTP_PORT} ${HLS_PATH} ${ONAIR_HOOK_URL} ${HOOK_SECRET} ${ONAIR_HLS_AUTH_URL} ${RECORDINGS_DIR}'
 
 fail() {
     echo "nginx-rtmp: $*" >&2
@@ -69,10 +70,15 @@ case "$HLS_PATH" in
     /*) ;;
     *) fail "HLS_PATH must be absolute" ;;
 esac
+case "$RECORDINGS_DIR" in
+    /*/ | /) fail "RECORDINGS_DIR must not end with /" ;;
+    /*) ;;
+    *) fail "RECORDINGS_DIR must be absolute" ;;
+esac
 [ -f "$RTMP_MODULE_PATH" ] || fail "RTMP_MODULE_PATH $RTMP_MODULE_PATH does not exist"
 [ -f "$NGINX_RTMP_TEMPLATE" ] || fail "template $NGINX_RTMP_TEMPLATE not found"
 
-export RTMP_MODULE_PATH RTMP_PORT HTTP_PORT HLS_PATH ONAIR_HOOK_URL HOOK_SECRET ONAIR_HLS_AUTH_URL
+export RTMP_MODULE_PATH RTMP_PORT HTTP_PORT HLS_PATH ONAIR_HOOK_URL HOOK_SECRET ONAIR_HLS_AUTH_URL RECORDINGS_DIR
 
 # ---- render
 tmp="$NGINX_CONF.tmp.$$"
@@ -87,6 +93,15 @@ mv "$tmp" "$NGINX_CONF"
 mkdir -p "$HLS_PATH"
 if [ "$(id -u)" = "0" ]; then
     chown nobody:nogroup "$HLS_PATH"
+fi
+
+# ---- recordings directory (shared with OnAir): nginx writes the .flv files,
+# OnAir (another user, in another container) reads and then deletes them,
+# which needs write permission on the directory itself; no sticky bit.
+mkdir -p "$RECORDINGS_DIR"
+if [ "$(id -u)" = "0" ]; then
+    chown nobody:nogroup "$RECORDINGS_DIR"
+    chmod 0777 "$RECORDINGS_DIR"
 fi
 
 if [ "$#" -gt 0 ]; then

@@ -63,3 +63,21 @@ export abstract class PlayableStreams {
     ownerId: string;
   } | null>;
 }
+
+/** A finished recording as a media server reports it (nginx-rtmp record_done, SRS on_dvr). */
+export interface RecordingReport {
+  server: 'nginx-rtmp' | 'srs';
+  /** Stream name = stream id, as sent. */
+  streamName: string | null;
+  /** The recorded file as the media server names it (absolute). */
+  path: string | null;
+}
+
+/**
+ * Offered by recordings: takes a report from the hooks and queues the import (persisted before
+ * it returns). Refusals are logged and counted there, never thrown: the media server cannot fix
+ * them. Looked up optionally: without recordings, reports are ignored.
+ */
+export abstract class RecordingIntake {
+  abstract accept(report: RecordingReport): Promise<void>;
+}

@@ -146,6 +146,28 @@ describe('loadConfig', () => {
     ).toEqual(['https://a.example', 'http://localhost:5173']);
   });
 
+  it('reads the recordings settings: an absolute directory, bounded concurrency and time-out', () => {
+    expect(loadConfig({}).recordings).toEqual({
+      dir: undefined,
+      concurrency: 1,
+      remuxTimeoutSec: 1800,
+    });
+    expect(
+      loadConfig({
+        RECORDINGS_DIR: '/var/lib/nginx-rtmp/recordings/',
+        RECORDINGS_CONCURRENCY: '4',
+        RECORDINGS_REMUX_TIMEOUT_SEC: '60',
+      }).recordings,
+    ).toEqual({ dir: '/var/lib/nginx-rtmp/recordings', concurrency: 4, remuxTimeoutSec: 60 });
+    expect(() => loadConfig({ RECORDINGS_DIR: 'recordings' })).toThrow(
+      /^Invalid configuration: RECORDINGS_DIR must be an absolute directory path/,
+    );
+    expect(() => loadConfig({ RECORDINGS_CONCURRENCY: '0' })).toThrow(/RECORDINGS_CONCURRENCY/);
+    expect(() => loadConfig({ RECORDINGS_REMUX_TIMEOUT_SEC: 'soon' })).toThrow(
+      /RECORDINGS_REMUX_TIMEOUT_SEC/,
+    );
+  });
+
   it('treats empty values as unset (compose passes ${VAR:-})', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '  ', PORT: '' }).database.mode).toBe(
       'sqlite',

@@ -86,6 +86,15 @@ export interface AppConfig {
   readonly maxStreamsPerUser: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Recordings reported by the media server (record_done / on_dvr) become videos. */
+  readonly recordings: {
+    /** Absolute directory the media server records into; unset = recordings are refused. */
+    readonly dir?: string;
+    /** Imports (ffmpeg remuxes) running at once in this instance. */
+    readonly concurrency: number;
+    /** An ffmpeg remux still running after this long is killed and the import fails. */
+    readonly remuxTimeoutSec: number;
+  };
   readonly alerts: {
     readonly webhookToken?: string;
     readonly dingtalkUrl?: string;
@@ -319,6 +328,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (alertToken !== undefined && alertToken.length < 8)
     r.fail('ALERT_WEBHOOK_TOKEN', 'at least 8 characters long', '<redacted>');
 
+  const recordingsDir = r.str('RECORDINGS_DIR');
+  if (recordingsDir !== undefined && !path.isAbsolute(recordingsDir))
+    r.fail('RECORDINGS_DIR', 'an absolute directory path', recordingsDir);
+
   const redisPrefix = r.str('REDIS_KEY_PREFIX', '')!;
   if (!/^[a-zA-Z0-9:_.-]{0,64}$/.test(redisPrefix))
     r.fail('REDIS_KEY_PREFIX', 'up to 64 characters of [a-zA-Z0-9:_.-]', redisPrefix);
@@ -407,6 +420,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     maxStreamsPerUser: r.int('MAX_STREAMS_PER_USER', 5, 1, 10000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 100, 600000),
     logLevel: logLevel as LogLevel,
+    recordings: {
+      dir: recordingsDir === undefined ? undefined : path.resolve(recordingsDir),
+      concurrency: r.int('RECORDINGS_CONCURRENCY', 1, 1, 32),
+      remuxTimeoutSec: r.int('RECORDINGS_REMUX_TIMEOUT_SEC', 1800, 10, 86400),
+    },
     alerts: {
       webhookToken: alertToken,
       dingtalkUrl: r.url('DINGTALK_WEBHOOK_URL', undefined, ['http:', 'https:']),

@@ -1,4 +1,5 @@
 import { ChatMessageEntity } from '../chat/chat-message.entity';
+import { RecordingImportEntity } from '../recordings/recording-import.entity';
 import { RoomBanEntity } from '../rooms/room-ban.entity';
 import { RoomEntity } from '../rooms/room.entity';
 import { StreamEntity } from '../streams/stream.entity';
@@ -21,4 +22,5 @@ export const ENTITIES = [
   WebhookEventEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,
+  RecordingImportEntity,
 ];

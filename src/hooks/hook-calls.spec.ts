@@ -88,8 +88,23 @@ describe('parseNginxRtmp', () => {
     expect(hookActionLabel('hls', undefined)).toBe('check');
   });
 
-  it('answers done, update, connect and record_done as notifications without effect', () => {
-    for (const call of ['done', 'update', 'connect', 'record_done'])
+  it('reads record_done with the recorded path, and refuses a path given twice', () => {
+    const file = `/var/lib/nginx-rtmp/recordings/${ID}-1764600000.flv`;
+    expect(
+      nginx(`${PUB}&call=record_done&recorder=&name=${ID}&path=${encodeURIComponent(file)}`),
+    ).toEqual({ action: 'record_done', name: ID, path: file });
+    expect(nginx(`${PUB}&call=record_done&name=${ID}`)).toEqual({
+      action: 'record_done',
+      name: ID,
+      path: null,
+    });
+    expect(() => nginx(`${PUB}&call=record_done&name=${ID}&path=/a.flv&path=/b.flv`)).toThrow(
+      ValidationFailedError,
+    );
+  });
+
+  it('answers done, update and connect as notifications without effect', () => {
+    for (const call of ['done', 'update', 'connect'])
       expect(nginx(`${PUB}&call=${call}&name=${ID}`)).toEqual({ action: 'ignore' });
   });
 
@@ -179,6 +194,23 @@ describe('parseSrs', () => {
       clientId: '1985',
     });
     expect(parseSrs({ ...base, action: 'on_connect' })).toEqual({ action: 'ignore' });
+  });
+
+  it('reads on_dvr, resolving a relative file against the cwd SRS sends', () => {
+    expect(
+      parseSrs({ ...base, action: 'on_dvr', cwd: '/usr/local/srs', file: '/rec/live/a.flv' }),
+    ).toEqual({ action: 'record_done', name: ID, path: '/rec/live/a.flv' });
+    expect(
+      parseSrs({ ...base, action: 'on_dvr', cwd: '/usr/local/srs', file: './objs/live/a.flv' }),
+    ).toEqual({ action: 'record_done', name: ID, path: '/usr/local/srs/objs/live/a.flv' });
+    expect(parseSrs({ ...base, action: 'on_dvr', file: '../a.flv' })).toEqual({
+      action: 'record_done',
+      name: ID,
+      path: '../a.flv',
+    });
+    expect(() => parseSrs({ ...base, action: 'on_dvr', file: ['/a.flv', '/b.flv'] })).toThrow(
+      ValidationFailedError,
+    );
   });
 
   it('refuses unknown actions, wrong types and repeated query values', () => {

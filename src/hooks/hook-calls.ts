@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { ValidationFailedError } from '../common/errors';
 import type { HookServer, PlaybackProtocol } from '../metrics/metrics.service';
 
@@ -39,6 +40,8 @@ export type HookCall =
   | ({ action: 'play_done'; name: string | null } & SessionArgs)
   /** nginx-rtmp on_update for a player: allowed while the session is valid, refreshes it. */
   | ({ action: 'update_play'; name: string | null } & SessionArgs)
+  /** A finished recording file (nginx-rtmp record_done, SRS on_dvr); checked by recordings. */
+  | { action: 'record_done'; name: string | null; path: string | null }
   /** A notification we do not act on: answered "allowed", nothing changes. */
   | { action: 'ignore' }
   /** A request we never allow (e.g. MediaMTX API access through the auth hook). */
@@ -126,8 +129,8 @@ const NGINX_CALLS = [
 /**
  * nginx-rtmp `notify_method post` body (form-encoded), e.g.
  * `app=live&flashver=..&swfurl=&tcurl=rtmp://..&pageurl=&addr=127.0.0.1&clientid=3&call=publish&name=<id>&type=live&key=<key>`.
- * `done`, `update`, `connect` and `record_done` are answered 2xx without effect: the shipped
- * configuration uses publish_done/play_done, and a non-2xx to `update` would drop the session.
+ * `done`, `update` and `connect` are answered 2xx without effect (`record_done` queues a
+ * recording): the shipped configuration uses publish_done/play_done, and a non-2xx to `update` would drop the session.
  * With `on_update` nginx-rtmp sends `update_publish` for a publisher (and `update_play` for a
  * player): update_publish is answered 2xx only while that publisher may go on.
  */
@@ -164,10 +167,11 @@ export function parseNginxRtmp(raw: unknown): HookCall {
         key: field(body, 'key'),
         clientId: clientId(field(body, 'clientid'), 'clientid'),
       };
+    case 'record_done':
+      return { action: 'record_done', name: n, path: field(body, 'path') };
     case 'done':
     case 'update':
     case 'connect':
-    case 'record_done':
       return { action: 'ignore' };
   }
 }
@@ -222,9 +226,10 @@ export function parseSrs(raw: unknown): HookCall {
         name: n,
         ...session(queryFields(field(body, 'param'), 'param')),
       };
+    case 'on_dvr':
+      return { action: 'record_done', name: n, path: srsFile(body) };
     case 'on_connect':
     case 'on_close':
-    case 'on_dvr':
     case 'on_hls':
     case 'on_hls_notify':
       return { action: 'ignore' };
@@ -243,6 +248,18 @@ function mediaMtxStreamName(path: string | null): string | null {
   if (segments.length === 1) return segments[0];
   if (segments.length === 2 && segments[0] !== '') return segments[1];
   return null;
+}
+
+/**
+ * SRS names the DVR file relative to its working directory when `dvr_path` is relative
+ * (`"cwd":"/usr/local/srs","file":"./objs/nginx/html/live/x.flv"`); the absolute form is what the
+ * recordings feature checks against RECORDINGS_DIR.
+ */
+function srsFile(body: Fields): string | null {
+  const file = field(body, 'file');
+  if (file === null || path.isAbsolute(file)) return file;
+  const cwd = field(body, 'cwd');
+  return cwd !== null && path.isAbsolute(cwd) ? path.resolve(cwd, file) : file;
 }
 
 /**

@@ -294,6 +294,15 @@ export class MetricsService {
         labelNames: ['server'],
       }),
   );
+  readonly recordings = getOrCreate(
+    'recordings_total',
+    () =>
+      new Counter({
+        name: 'recordings_total',
+        help: 'Recordings reported by the media server, by outcome (imported as a video, or refused/failed)',
+        labelNames: ['result'],
+      }),
+  );
 
   private sources: {
     liveStreams?: ValueSource;
@@ -335,6 +344,8 @@ export class MetricsService {
       this.publishersCut.labels(reason).inc(0);
     for (const server of ['srs', 'mediamtx'] as const)
       this.publisherCutFailures.labels(server).inc(0);
+    this.recordings.labels('imported').inc(0);
+    this.recordings.labels('failed').inc(0);
     this.wsErrors.labels('other').inc(0);
     this.installCollector(this.liveStreams, () => this.sources.liveStreams);
     this.installCollector(this.streamViewers, () => this.sources.streamViewers);
@@ -449,6 +460,15 @@ export class MetricsService {
   // Videos
   videoBytesServed(n: number): void {
     if (n > 0) this.videoBytes.inc(n);
+  }
+
+  // Recordings
+  recordingImported(): void {
+    this.recordings.labels('imported').inc();
+  }
+  /** Refused at the hook (path, stream, no RECORDINGS_DIR) or failed during the import. */
+  recordingFailed(): void {
+    this.recordings.labels('failed').inc();
   }
 
   // Alerts

@@ -148,13 +148,42 @@ export class VideoFileStore implements OnModuleInit {
     }
   }
 
+  /**
+   * A temporary name for a file another program writes (ffmpeg's remux output); `seal` it once
+   * written, or `discard` it.
+   */
+  reserve(): { name: string; tmpPath: string } {
+    const name = randomUUID();
+    return { name, tmpPath: path.join(this.dir, TMP_PREFIX + name) };
+  }
+
+  /** Hashes, measures and syncs a reserved file written by someone else, ready to `commit`. */
+  async seal(reserved: { name: string; tmpPath: string }): Promise<StagedFile> {
+    const meter = new Meter(Number.MAX_SAFE_INTEGER);
+    const handle = await fs.open(reserved.tmpPath, 'r');
+    try {
+      await pipeline(handle.createReadStream({ autoClose: false }), meter, async (chunks) => {
+        for await (const _ of chunks as AsyncIterable<Buffer>) void _;
+      });
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    return {
+      name: reserved.name,
+      tmpPath: reserved.tmpPath,
+      size: meter.bytes,
+      sha256: meter.hash.digest('hex'),
+    };
+  }
+
   /** Makes a staged file visible under its final name (atomic rename in the same directory). */
   async commit(staged: StagedFile): Promise<string> {
     await fs.rename(staged.tmpPath, this.pathOf(staged.name));
     return staged.name;
   }
 
-  async discard(staged: StagedFile): Promise<void> {
+  async discard(staged: { tmpPath: string }): Promise<void> {
     await fs.rm(staged.tmpPath, { force: true });
   }
 

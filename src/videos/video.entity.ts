@@ -1,8 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { bigintToNumber } from '../database/columns';
 
+export type VideoSource = 'upload' | 'recording';
+
 @Entity('videos')
 @Index('IDX_videos_created', ['createdAt', 'id'])
+// GET /streams/:id/recordings: a stream's videos, newest first.
+@Index('IDX_videos_stream_created', ['streamId', 'createdAt', 'id'])
 export class VideoEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -29,6 +33,13 @@ export class VideoEntity {
 
   @Column('float', { nullable: true })
   durationSec!: number | null;
+
+  @Column('varchar', { length: 16, default: 'upload' })
+  source!: VideoSource;
+
+  /** The stream a recording was made of; null for uploads. */
+  @Column('uuid', { nullable: true })
+  streamId!: string | null;
 
   @CreateDateColumn()
   createdAt!: Date;

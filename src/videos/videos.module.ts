@@ -21,7 +21,19 @@ import { VideosService } from './videos.service';
  */
 @Module({})
 export class VideosModule {
+  /** Nest tells module instances apart by reference: every importer must get the same object. */
+  private static readonly built = new WeakMap<AppConfig, DynamicModule>();
+
   static forRoot(config: AppConfig): DynamicModule {
+    let built = VideosModule.built.get(config);
+    if (!built) {
+      built = VideosModule.build(config);
+      VideosModule.built.set(config, built);
+    }
+    return built;
+  }
+
+  private static build(config: AppConfig): DynamicModule {
     return {
       module: VideosModule,
       imports: [TypeOrmModule.forFeature([VideoEntity])],
@@ -34,7 +46,7 @@ export class VideosModule {
         ProgressService,
         bindStore(config, ProgressStore, MemoryProgressStore, RedisProgressStore),
       ],
-      exports: [VideosService],
+      exports: [VideosService, VideoFileStore],
     };
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import type { Cursor } from '../common/pagination';
 import { applyKeyset } from '../database/keyset';
-import { VideoEntity } from './video.entity';
+import { VideoEntity, VideoSource } from './video.entity';
 
 export interface NewVideo {
   id: string;
@@ -14,6 +14,9 @@ export interface NewVideo {
   storageName: string;
   sha256: string;
   durationSec: number | null;
+  /** Defaults to an upload of no stream. */
+  source?: VideoSource;
+  streamId?: string | null;
 }
 
 @Injectable()
@@ -22,7 +25,34 @@ export class VideosRepository {
 
   async create(input: NewVideo): Promise<VideoEntity> {
     const now = new Date();
-    return this.repo.save(this.repo.create({ ...input, createdAt: now, updatedAt: now }));
+    return this.repo.save(
+      this.repo.create({
+        source: 'upload',
+        streamId: null,
+        ...input,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+  }
+
+  /** Runs `fn` in one database transaction; other features append their rows through `manager`. */
+  transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.repo.manager.transaction(fn);
+  }
+
+  /** Inserts a video inside the caller's transaction. */
+  async createIn(manager: EntityManager, input: NewVideo): Promise<VideoEntity> {
+    const now = new Date();
+    const row = manager.create(VideoEntity, {
+      source: 'upload',
+      streamId: null,
+      ...input,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await manager.insert(VideoEntity, row);
+    return row;
   }
 
   findById(id: string): Promise<VideoEntity | null> {
@@ -37,6 +67,19 @@ export class VideosRepository {
   }): Promise<VideoEntity[]> {
     const qb = this.repo.createQueryBuilder('v');
     if (opts.ownerId !== undefined) qb.where('v.ownerId = :ownerId', { ownerId: opts.ownerId });
+    return applyKeyset(qb, 'v', opts.cursor, opts.limit).getMany();
+  }
+
+  /** A stream's recordings, newest first, keyset-paged (`limit + 1` rows). */
+  listRecordingsOfStream(opts: {
+    streamId: string;
+    cursor?: Cursor;
+    limit: number;
+  }): Promise<VideoEntity[]> {
+    const qb = this.repo
+      .createQueryBuilder('v')
+      .where('v.streamId = :streamId', { streamId: opts.streamId })
+      .andWhere('v.source = :source', { source: 'recording' });
     return applyKeyset(qb, 'v', opts.cursor, opts.limit).getMany();
   }
 

@@ -106,6 +106,10 @@ describe('VideosService', () => {
         size: buf.length,
         contentType: 'video/mp4',
         ownerId: owner.id,
+        // Random bytes behind an ftyp box: no duration to read, and the upload still succeeds.
+        durationSec: null,
+        source: 'upload',
+        streamId: null,
         createdAt: expect.any(String),
       });
       expect(stored()).toEqual([dto.id]);

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
+import type { EntityManager } from 'typeorm';
 import { canManage, type AuthUser } from '../auth/auth.types';
 import {
   ForbiddenError,
@@ -7,10 +8,11 @@ import {
   UnsupportedMediaTypeError,
   ValidationFailedError,
 } from '../common/errors';
-import { decodeCursor, Page, toPage } from '../common/pagination';
+import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { ListVideosQueryDto, validateVideoFields, VideoDto } from './dto/video.dto';
+import { Demuxer, probe } from './media-tools';
 import { StagedFile, VideoFileStore } from './video-file.store';
 import {
   ContainerFamily,
@@ -30,6 +32,26 @@ export const UPLOAD_FIELDS = ['title'] as const;
 export const UPLOAD_FILE_FIELD = 'file';
 
 const SUPPORTED_LIST = Object.keys(SUPPORTED_VIDEO_TYPES).join(', ');
+
+/** The demuxer ffprobe must use for each accepted container (never its own guess). */
+const DEMUXER: Record<ContainerFamily, Demuxer> = {
+  'iso-bmff': 'mov',
+  matroska: 'matroska',
+  'mpeg-ts': 'mpegts',
+};
+
+/** How long an upload may wait for ffprobe before it is stored without a duration. */
+export const UPLOAD_PROBE_TIMEOUT_MS = 10_000;
+
+/** A remuxed recording ready to become a video (see adoptRecording). */
+export interface RecordingFile {
+  /** From VideoFileStore.reserve(), already written (MP4). */
+  reserved: { name: string; tmpPath: string };
+  ownerId: string;
+  streamId: string;
+  title: string;
+  durationSec: number | null;
+}
 
 @Injectable()
 export class VideosService {
@@ -91,6 +113,7 @@ export class VideosService {
       const { title } = validateVideoFields(fields);
 
       const { size, sha256 } = staged;
+      const durationSec = await this.durationOf(staged.tmpPath, SUPPORTED_VIDEO_TYPES[contentType]);
       // The file takes the server-chosen name that is also the video's id, so an operator can
       // match DATA_DIR/videos/<id> to its row at a glance.
       const storageName = await this.files.commit(staged);
@@ -104,7 +127,9 @@ export class VideosService {
           contentType,
           storageName,
           sha256,
-          durationSec: null,
+          durationSec,
+          source: 'upload',
+          streamId: null,
         });
         return VideoDto.from(row);
       } catch (err) {
@@ -138,6 +163,60 @@ export class VideosService {
     return toPage(rows, limit, (r) => VideoDto.from(r));
   }
 
+  /** Videos recorded from a stream, newest first (the caller checked that the stream exists). */
+  async listRecordings(streamId: string, query: PageQueryDto): Promise<Page<VideoDto>> {
+    const limit = query.limit ?? 20;
+    const rows = await this.videos.listRecordingsOfStream({
+      streamId,
+      cursor: decodeCursor(query.cursor),
+      limit,
+    });
+    return toPage(rows, limit, (r) => VideoDto.from(r));
+  }
+
+  /**
+   * Turns a remuxed recording into a video: the file takes its final name, then ONE transaction
+   * inserts the row and runs `within` (the caller marks its job done, appends events). When the
+   * transaction fails the file is removed again, so a video row and its file exist together or
+   * not at all. The temporary file is the caller's to discard when this throws before commit.
+   */
+  async adoptRecording(
+    file: RecordingFile,
+    within: (manager: EntityManager, video: VideoDto) => Promise<void>,
+  ): Promise<VideoDto> {
+    const staged = await this.files.seal(file.reserved);
+    const storageName = await this.files.commit(staged);
+    try {
+      return await this.videos.transaction(async (manager) => {
+        const row = await this.videos.createIn(manager, {
+          id: storageName,
+          ownerId: file.ownerId,
+          title: file.title,
+          size: staged.size,
+          contentType: 'video/mp4',
+          storageName,
+          sha256: staged.sha256,
+          durationSec: file.durationSec,
+          source: 'recording',
+          streamId: file.streamId,
+        });
+        const dto = VideoDto.from(row);
+        await within(manager, dto);
+        return dto;
+      });
+    } catch (err) {
+      await this.files
+        .remove(storageName)
+        .catch((e: unknown) =>
+          this.logger.error(
+            { err: e, storageName },
+            'Could not remove the file of a failed import',
+          ),
+        );
+      throw err;
+    }
+  }
+
   async get(id: string): Promise<VideoDto> {
     return VideoDto.from(await this.require(id));
   }
@@ -164,6 +243,20 @@ export class VideosService {
           'Video row deleted but its file could not be removed',
         ),
       );
+  }
+
+  /**
+   * Duration by ffprobe, bounded in time; null when it cannot tell. A video we cannot probe is
+   * still a valid upload (the container was already checked), so this never fails one.
+   */
+  private async durationOf(file: string, family: ContainerFamily): Promise<number | null> {
+    try {
+      return (await probe(file, DEMUXER[family], { timeoutMs: UPLOAD_PROBE_TIMEOUT_MS }))
+        .durationSec;
+    } catch (err) {
+      this.logger.warn({ err }, 'Could not read the duration of an upload; stored without one');
+      return null;
+    }
   }
 
   private acceptedType(declared: string | undefined): string {

@@ -191,6 +191,7 @@ export const NGINX_RTMP_PLACEHOLDERS = [
   'ONAIR_HOOK_URL',
   'HOOK_SECRET',
   'ONAIR_HLS_AUTH_URL',
+  'RECORDINGS_DIR',
 ] as const;
 
 export type NginxRtmpPlaceholder = (typeof NGINX_RTMP_PLACEHOLDERS)[number];
@@ -208,6 +209,8 @@ export interface NginxRtmpConfigVars {
   HOOK_SECRET: string;
   /** OnAir's HLS check; defaults to ONAIR_HOOK_URL with /nginx-rtmp replaced by /hls. */
   ONAIR_HLS_AUTH_URL?: string;
+  /** Absolute directory for recordings, no trailing slash. */
+  RECORDINGS_DIR: string;
   /** Defaults to $RTMP_MODULE_PATH or Debian's module path. */
   RTMP_MODULE_PATH?: string;
 }
@@ -251,6 +254,7 @@ export function renderNginxRtmpConfig(vars: NginxRtmpConfigVars, template?: stri
     HOOK_SECRET: vars.HOOK_SECRET,
     ONAIR_HLS_AUTH_URL:
       vars.ONAIR_HLS_AUTH_URL ?? vars.ONAIR_HOOK_URL.replace(/\/nginx-rtmp$/, '/hls'),
+    RECORDINGS_DIR: vars.RECORDINGS_DIR,
   };
   for (const name of NGINX_RTMP_PLACEHOLDERS) {
     const v = values[name];
@@ -277,6 +281,9 @@ export function renderNginxRtmpConfig(vars: NginxRtmpConfigVars, template?: stri
   }
   if (!path.isAbsolute(values.HLS_PATH) || values.HLS_PATH.endsWith('/')) {
     throw new Error('nginx-rtmp config: HLS_PATH must be absolute, without trailing slash');
+  }
+  if (!path.isAbsolute(values.RECORDINGS_DIR) || values.RECORDINGS_DIR.endsWith('/')) {
+    throw new Error('nginx-rtmp config: RECORDINGS_DIR must be absolute, without trailing slash');
   }
 
   let text = template ?? fs.readFileSync(nginxRtmpTemplatePath(), 'utf8');
@@ -366,6 +373,8 @@ export interface StartNginxRtmpOptions {
   hookSecret: string;
   /** Deadline for nginx to accept connections (default 10 000 ms). */
   startTimeoutMs?: number;
+  /** Where nginx records to (default: `<prefix>/recordings`); made writable for the workers. */
+  recordingsDir?: string;
   /** Edits the rendered config before start (e.g. a shorter netcall_timeout). */
   transformConfig?: (rendered: string) => string;
 }
@@ -375,6 +384,8 @@ export interface NginxRtmpInstance {
   httpPort: number;
   /** Directory where `<name>.m3u8` and `<name>-<n>.ts` appear. */
   hlsDir: string;
+  /** Directory where recordings (`<name>-<unix time>.flv`) appear; OnAir's RECORDINGS_DIR. */
+  recordingsDir: string;
   /** `rtmp://127.0.0.1:<rtmpPort>/live` */
   rtmpBase: string;
   /** `http://127.0.0.1:<httpPort>` (HLS under /hls/). */
@@ -425,6 +436,9 @@ async function startOnce(nginxBin: string, opts: StartNginxRtmpOptions, startTim
   const hlsDir = path.join(prefix, 'hls');
   fs.mkdirSync(hlsDir);
   fs.chmodSync(hlsDir, 0o777);
+  const recordingsDir = opts.recordingsDir ?? path.join(prefix, 'recordings');
+  fs.mkdirSync(recordingsDir, { recursive: true });
+  fs.chmodSync(recordingsDir, 0o777);
   const confPath = path.join(prefix, 'nginx.conf');
   const removePrefix = () => fs.rmSync(prefix, { recursive: true, force: true });
 
@@ -435,6 +449,7 @@ async function startOnce(nginxBin: string, opts: StartNginxRtmpOptions, startTim
       HLS_PATH: hlsDir,
       ONAIR_HOOK_URL: opts.hookUrl,
       HOOK_SECRET: opts.hookSecret,
+      RECORDINGS_DIR: recordingsDir,
     });
     fs.writeFileSync(confPath, opts.transformConfig ? opts.transformConfig(rendered) : rendered);
   } catch (err) {
@@ -529,6 +544,7 @@ async function startOnce(nginxBin: string, opts: StartNginxRtmpOptions, startTim
     rtmpPort,
     httpPort,
     hlsDir,
+    recordingsDir,
     rtmpBase: `rtmp://127.0.0.1:${rtmpPort}/live`,
     httpBase: `http://127.0.0.1:${httpPort}`,
     prefix,

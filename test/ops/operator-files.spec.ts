@@ -154,6 +154,7 @@ const APP_ENV_VARS = new Set([
   'RTMP_PLAY_URL', 'PLAY_SESSION_TTL_SEC',
   'WEBHOOK_MAX_ATTEMPTS', 'WEBHOOK_ALLOW_PRIVATE', 'WEBHOOK_BACKOFF_BASE_MS', 'WEBHOOK_BACKOFF_MAX_MS',
   'WEBHOOK_POLL_INTERVAL_MS', 'WEBHOOK_CONCURRENCY',
+  'RECORDINGS_DIR',
 ]); // prettier-ignore
 
 /** The metrics table of a CONTRACT.md, when the repository carries one. */

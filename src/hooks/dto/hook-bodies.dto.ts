@@ -22,7 +22,7 @@ export class NginxRtmpHookBodyDto {
     ],
     example: 'publish',
     description:
-      'done/update/connect/record_done are answered 200 without effect; update_publish is 200 only while the publisher may go on',
+      'done/update/connect are answered 200 without effect; update_publish is 200 only while the publisher may go on; record_done queues the recording in `path` for import as a video (200 once queued, also when it is refused: see the log and recordings_total)',
   })
   call!: string;
   @ApiProperty({ example: 'live' })
@@ -59,6 +59,12 @@ export class NginxRtmpHookBodyDto {
     description: "play/play_done: from the player's signed URL",
   })
   exp?: string;
+  @ApiPropertyOptional({
+    example: '/var/lib/nginx-rtmp/recordings/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b-1764600000.flv',
+    description:
+      'record_done: the finished recording; imported only when its real path is inside RECORDINGS_DIR',
+  })
+  path?: string;
   @ApiPropertyOptional({
     example: 'Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg',
     description: "play/play_done: from the player's signed URL",
@@ -110,6 +116,17 @@ export class SrsHookBodyDto {
   server_id?: string;
   @ApiPropertyOptional({ example: 'f4o4aw1l' })
   service_id?: string;
+  @ApiPropertyOptional({
+    example: '/var/lib/srs/recordings/live/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b.1764600000000.flv',
+    description:
+      'on_dvr: the finished recording (relative paths are resolved against cwd); imported only when its real path is inside RECORDINGS_DIR. Answered {"code":0} once queued, also when refused.',
+  })
+  file?: string;
+  @ApiPropertyOptional({
+    example: '/usr/local/srs',
+    description: "on_dvr: SRS's working directory",
+  })
+  cwd?: string;
 }
 
 export class SrsHookReplyDto {

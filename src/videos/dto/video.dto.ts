@@ -11,7 +11,7 @@ import {
 } from 'class-validator';
 import { ValidationFailedError } from '../../common/errors';
 import { PageQueryDto } from '../../common/pagination';
-import type { VideoEntity } from '../video.entity';
+import type { VideoEntity, VideoSource } from '../video.entity';
 
 export class VideoDto {
   @ApiProperty({ format: 'uuid', example: '0b3c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e' })
@@ -24,6 +24,27 @@ export class VideoDto {
   contentType!: string;
   @ApiProperty({ format: 'uuid', example: '6f1c2c8e-8d5e-4a59-9d1a-3c1f6f0d2b11' })
   ownerId!: string;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 3725.48,
+    description: 'Length in seconds as ffprobe reads it; null when unknown',
+  })
+  durationSec!: number | null;
+  @ApiProperty({
+    enum: ['upload', 'recording'],
+    example: 'upload',
+    description: 'upload = POST /videos; recording = a recorded live stream',
+  })
+  source!: VideoSource;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    example: null,
+    description: 'The stream a recording was made of; null for uploads',
+  })
+  streamId!: string | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-21T12:00:00.000Z' })
   createdAt!: string;
 
@@ -34,6 +55,9 @@ export class VideoDto {
       size: v.size,
       contentType: v.contentType,
       ownerId: v.ownerId,
+      durationSec: v.durationSec,
+      source: v.source,
+      streamId: v.streamId,
       createdAt: v.createdAt.toISOString(),
     };
   }
