@@ -8,9 +8,11 @@
 //   options: --only P1,P5   --profile (CPU profiles of the OnAir processes)   --keep (keep tmp)
 //            --no-pin       --stock-rate (autocannon's own per-second overallRate pacing)
 //            --strict (exit 1 when a target is missed)   --out <dir>
+//            --runs N  --sec S (repetitions and seconds per measured run, instead of the mode's)
 //            --experiment a,b (preload bench/experiments/<a>.js into every OnAir process)
-//            --ab a,env:LOG_LEVEL=warn (also measure the embedded instance with that experiment or
-//                 environment, interleaved with the as-built one: before/after in one run)
+//            --ab a,env:LOG_LEVEL=warn,build:/tmp/x/dist/src/main.js (also measure the embedded
+//                 instance with that experiment, environment or other build, interleaved with the
+//                 as-built one: before/after in one run)
 //
 // It starts every server it measures, pins servers and load generator to different CPUs when it
 // can, warms up, runs each scenario several times with the peers interleaved in the same run, and
@@ -84,6 +86,8 @@ function parseArgs(argv) {
     else if (v.startsWith('--only='))
       a.only = new Set(v.slice(7).toUpperCase().split(',').filter(Boolean));
     else if (v === '--out') a.out = path.resolve(argv[++i]);
+    else if (v === '--runs') a.runs = Number(argv[++i]);
+    else if (v === '--sec') a.sec = Number(argv[++i]);
     else if (v === '--experiment')
       a.experiments.push(
         ...String(argv[++i] || '')
@@ -101,7 +105,7 @@ function parseArgs(argv) {
         fs
           .readFileSync(__filename, 'utf8')
           .split('\n')
-          .slice(2, 14)
+          .slice(2, 16)
           .map((l) => l.replace(/^\/\/ ?/, ''))
           .join('\n') + '\n',
       );
@@ -157,6 +161,9 @@ const PROFILES = {
 };
 const C = {
   ...PROFILES[MODE],
+  // --runs / --sec: more or longer runs for an A/B on a busy machine (the profile otherwise).
+  ...(ARGS.runs > 0 ? { runs: ARGS.runs } : {}),
+  ...(ARGS.sec > 0 ? { sec: ARGS.sec } : {}),
   httpConnections: 50,
   rangeConnections: 8,
   hookRate: 500,
@@ -540,6 +547,9 @@ async function throughputGroup(ctx) {
       );
   }
   const rps = Object.fromEntries(targets.map((t) => [t.key, []]));
+  // Server CPU time per answered request (µs): on a machine shared with other work the server
+  // gets a varying share of its core, which moves req/s a lot and CPU per request much less.
+  const cpuUs = Object.fromEntries(targets.map((t) => [t.key, []]));
   for (let run = 0; run < C.runs; run++) {
     for (const t of rotate(targets, run)) {
       const r = await load({
@@ -561,6 +571,7 @@ async function throughputGroup(ctx) {
           `${t.label} run ${run + 1}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`,
         );
       rps[t.key].push(r.rps);
+      if (r.serverCpu !== null && r.rps > 0) cpuUs[t.key].push((r.serverCpu / r.rps) * 1e6);
       log(
         `  ${t.label.padEnd(34)} run ${run + 1}: ${fmtNum(r.rps)} req/s  p99 ${fmtNum(r.latency.p99, 1)} ms  gen CPU ${Math.round(r.generatorCpu * 100)}%  server CPU ${r.serverCpu === null ? '?' : Math.round(r.serverCpu * 100) + '%'}`,
       );
@@ -594,7 +605,21 @@ async function throughputGroup(ctx) {
   for (const t of targets.filter((x) => x.abRow)) {
     row(t.abRow).subject = { runs: rps[t.key] };
     row(t.abRow).peer = { runs: rps.emb };
+    if (cpuUs[t.key].length && cpuUs.emb.length) {
+      const a = median(cpuUs[t.key]);
+      const b = median(cpuUs.emb);
+      note(
+        t.abRow,
+        `server CPU per request: ${fmtNum(a)} µs vs ${fmtNum(b)} µs (${(a / b).toFixed(2)} ×; per run ${cpuUs[t.key].map((v) => fmtNum(v)).join(', ')} vs ${cpuUs.emb.map((v) => fmtNum(v)).join(', ')})`,
+      );
+    }
   }
+  for (const [key, id] of [
+    ['emb', 'P1a'],
+    ['clu', 'P1c'],
+  ])
+    if (cpuUs[key] && cpuUs[key].length)
+      note(id, `server CPU per request: ${fmtNum(median(cpuUs[key]))} µs (median of the runs)`);
   if (ctx.generatorBound.size) {
     for (const id of ['P1a', 'P1c', 'P3a', 'P7a'])
       note(
@@ -1380,6 +1405,9 @@ async function main() {
     if (name.startsWith('env:')) {
       const [k, ...rest] = name.slice(4).split('=');
       v.env = { [k]: rest.join('=') };
+    } else if (name.startsWith('build:')) {
+      // Another build of the app (e.g. the commit before a change): before/after in one run.
+      v.mainJs = name.slice(6);
     } else {
       // "a+b" stacks several experiments in one instance.
       for (const part of name.split('+')) {
