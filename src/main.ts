@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const { app, log } = await createApp(config);
+  const { app, log, loggers } = await createApp(config);
   for (const [name, s] of [
     ['JWT_SECRET', config.jwt],
     ['HOOK_SECRET', config.hooks],
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'Shutting down: draining requests and sockets');
     const force = setTimeout(() => {
       log.error({ timeoutMs: config.shutdownTimeoutMs }, 'Shutdown timed out; exiting');
-      log.flush();
+      loggers.flushSync();
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
@@ -52,12 +52,12 @@ async function main(): Promise<void> {
         await drained;
         await app.close();
         log.info('Shutdown complete');
-        log.flush();
+        loggers.flushSync();
         clearTimeout(force);
         process.exit(0);
       } catch (err) {
         log.error({ err }, 'Shutdown failed');
-        log.flush();
+        loggers.flushSync();
         process.exit(1);
       }
     })();
