@@ -9,6 +9,7 @@
 //            --no-pin       --stock-rate (autocannon's own per-second overallRate pacing)
 //            --strict (exit 1 when a target is missed)   --out <dir>
 //            --runs N  --sec S (repetitions and seconds per measured run, instead of the mode's)
+//            --ab-together (A/B rows: load both instances at the same time, see bench/README.md)
 //            --experiment a,b (preload bench/experiments/<a>.js into every OnAir process)
 //            --ab a,env:LOG_LEVEL=warn,build:/tmp/x/dist/src/main.js (also measure the embedded
 //                 instance with that experiment, environment or other build, interleaved with the
@@ -87,6 +88,7 @@ function parseArgs(argv) {
       a.only = new Set(v.slice(7).toUpperCase().split(',').filter(Boolean));
     else if (v === '--out') a.out = path.resolve(argv[++i]);
     else if (v === '--runs') a.runs = Number(argv[++i]);
+    else if (v === '--ab-together') a.abTogether = true;
     else if (v === '--sec') a.sec = Number(argv[++i]);
     else if (v === '--experiment')
       a.experiments.push(
@@ -105,7 +107,7 @@ function parseArgs(argv) {
         fs
           .readFileSync(__filename, 'utf8')
           .split('\n')
-          .slice(2, 16)
+          .slice(2, 17)
           .map((l) => l.replace(/^\/\/ ?/, ''))
           .join('\n') + '\n',
       );
@@ -479,6 +481,54 @@ async function wsConnectionsOf(url) {
 }
 
 // ---------------------------------------------------------------- scenarios
+
+/**
+ * --ab-together: each A/B pair is loaded at the same moment, half of the connections each, both
+ * servers on the same CPU. Whatever else the machine does then hits both alike, and the kernel
+ * shares the core between them, so the ratio of their req/s is the inverse ratio of their CPU
+ * cost per request. On a machine shared with other work this is far steadier than runs one
+ * after the other (which see different moments of the background load).
+ */
+async function abTogether(ctx) {
+  const base = {
+    label: 'OnAir embedded',
+    url: `${ctx.emb.url}/api/v1/streams/${ctx.embStream.id}`,
+  };
+  const half = Math.max(1, Math.floor(C.httpConnections / 2));
+  for (const ab of ctx.ab) {
+    const url = `${ab.inst.url}/api/v1/streams/${ab.stream.id}`;
+    await Promise.all([
+      load({ url: base.url, connections: half, durationSec: Math.max(1, C.warm) }),
+      load({ url, connections: half, durationSec: Math.max(1, C.warm) }),
+    ]);
+    const a = [];
+    const b = [];
+    for (let run = 0; run < C.runs; run++) {
+      const [rb, ra] = await Promise.all([
+        load({
+          url: base.url,
+          connections: half,
+          durationSec: C.sec,
+          serverPids: [ctx.emb.proc.pid],
+        }),
+        load({ url, connections: half, durationSec: C.sec, serverPids: [ab.inst.proc.pid] }),
+      ]);
+      recordDetail('A/B together', base.label, run + 1, rb);
+      recordDetail('A/B together', `OnAir embedded + ${ab.name}`, run + 1, ra);
+      a.push(ra.rps);
+      b.push(rb.rps);
+      log(
+        `  together run ${run + 1}: ${ab.name} ${fmtNum(ra.rps)} req/s vs baseline ${fmtNum(rb.rps)} req/s (${(ra.rps / rb.rps).toFixed(2)})`,
+      );
+    }
+    row(ab.row).subject = { runs: a };
+    row(ab.row).peer = { runs: b };
+    note(
+      ab.row,
+      `loaded together with the baseline (${half} connections each, same CPU); per-run ratios ${a.map((v, i) => (v / b[i]).toFixed(2)).join(', ')}`,
+    );
+  }
+}
 
 /** P1 / P3 / P7a: closed-loop throughput of several targets, interleaved, then latency at 50%. */
 async function throughputGroup(ctx) {
@@ -1571,7 +1621,7 @@ async function main() {
   if (want('P1') || want('P3') || want('P7') || ARGS.ab.length)
     await scenario(
       ['P1a', 'P1b', 'P1c', 'P1d', 'P1e', 'P3a', 'P3b', 'P7a', ...ctx.ab.map((a) => a.row)],
-      () => throughputGroup(ctx),
+      () => (ARGS.abTogether ? abTogether(ctx) : throughputGroup(ctx)),
     );
   // Instances no longer needed are stopped so they do not share the server CPU.
   if (ctx.off) await stopInstance(ctx.off);
