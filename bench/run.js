@@ -802,6 +802,7 @@ async function hooksScenario(ctx) {
     streams.push({
       id: s.id,
       key: s.streamKey,
+      sid: q.get('sid'),
       exp: q.get('exp'),
       sig: q.get('sig'),
       cid: String(1000 + i),
@@ -823,6 +824,7 @@ async function hooksScenario(ctx) {
       call: 'play',
       app: 'live',
       name: s.id,
+      sid: s.sid,
       exp: s.exp,
       sig: s.sig,
       clientid: `9${s.cid}`,
@@ -833,6 +835,7 @@ async function hooksScenario(ctx) {
       call: 'play_done',
       app: 'live',
       name: s.id,
+      sid: s.sid,
       exp: s.exp,
       sig: s.sig,
       clientid: `9${s.cid}`,
