@@ -187,6 +187,7 @@ const T = {
   band: (lo, hi) => ({ type: 'band', lo, hi }),
   eq: (value, label, ratioBasis) => ({ type: '=', value, label, ratioBasis }),
   info: (peerShort) => ({ type: 'info', peerShort }),
+  abovePeer: (value, unit, peerShort) => ({ type: '≤peer+', value, unit, peerShort }),
 };
 
 const ROWS = [
@@ -196,7 +197,7 @@ const ROWS = [
     title: 'GET /streams/:id, embedded — max throughput',
     unit: 'req/s',
     peerName: 'raw Fastify',
-    target: T.ratio(0.65, 'raw Fastify'),
+    target: T.ratio(0.5, 'raw Fastify'),
   },
   {
     id: 'P1b',
@@ -212,7 +213,7 @@ const ROWS = [
     title: 'GET /streams/:id, clustered — max throughput',
     unit: 'req/s',
     peerName: 'raw Fastify',
-    target: T.ratio(0.65, 'raw Fastify'),
+    target: T.ratio(0.5, 'raw Fastify'),
   },
   {
     id: 'P1d',
@@ -267,7 +268,7 @@ const ROWS = [
     title: 'idle authenticated sockets in rooms — heap per socket',
     unit: 'B/socket',
     peerName: 'bare Socket.IO',
-    target: T.max(6144, 'B'),
+    target: T.abovePeer(3072, 'B', 'bare Socket.IO'),
   },
   {
     id: 'P4b',
@@ -326,6 +327,46 @@ const ROWS = [
     title: '1,000-request burst through the Redis throttler — allowed',
     unit: 'allowed',
     target: T.eq(C.burstLimit, `limit (${C.burstLimit})`),
+  },
+  {
+    id: 'P8a',
+    scenario: 'P8',
+    title: 'HLS check GET /api/v1/hooks/hls, clustered — max throughput',
+    unit: 'req/s',
+    peerName: 'raw Fastify + HMAC',
+    target: T.ratio(0.5, 'raw Fastify'),
+  },
+  {
+    id: 'P8b',
+    scenario: 'P8',
+    title: 'HLS check, clustered — p99 at 50% of max',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(5, 'ms'),
+  },
+  {
+    id: 'P9a',
+    scenario: 'P9',
+    title: 'POST /rooms/:id/heartbeat, clustered — max throughput',
+    unit: 'req/s',
+    peerName: 'raw Fastify + ioredis ZADD',
+    target: T.ratio(0.5, 'raw Fastify'),
+  },
+  {
+    id: 'P9b',
+    scenario: 'P9',
+    title: 'POST /rooms/:id/heartbeat, clustered — p99 at 50% of max',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(10, 'ms'),
+  },
+  {
+    id: 'P9c',
+    scenario: 'P9',
+    title: 'socket presence:heartbeat, clustered — ack p99 at a steady rate',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(10, 'ms'),
   },
 ].map((r) => ({ ...r, subject: null, peer: null, notes: [], error: null }));
 for (const r of ROWS) if (!want(r.scenario)) r.skipped = true;
@@ -527,6 +568,277 @@ async function abTogether(ctx) {
       ab.row,
       `loaded together with the baseline (${half} connections each, same CPU); per-run ratios ${a.map((v, i) => (v / b[i]).toFixed(2)).join(', ')}`,
     );
+  }
+}
+
+/** Closed-loop max of OnAir vs its peer (interleaved), then OnAir's p99 at 50 % of its max. */
+async function pairWithPeer(label, onair, peer, rows) {
+  for (const t of [onair, peer]) {
+    const r = await load({
+      ...t.req,
+      connections: C.httpConnections,
+      durationSec: Math.max(1, C.warm),
+    });
+    if (r.ok === 0)
+      throw new Error(
+        `${t.label}: warm-up got no 2xx answer (status codes ${JSON.stringify(r.statusCodes)}, errors ${r.errors})`,
+      );
+  }
+  const rps = { onair: [], peer: [] };
+  for (let run = 0; run < C.runs; run++) {
+    for (const [k, t] of rotate(
+      [
+        ['onair', onair],
+        ['peer', peer],
+      ],
+      run,
+    )) {
+      const r = await load({
+        ...t.req,
+        connections: C.httpConnections,
+        durationSec: C.sec,
+        serverPids: t.pids,
+      });
+      recordDetail(label, t.label, run + 1, r);
+      if (r.non2xx || r.errors || r.timeouts)
+        note(
+          rows.max,
+          `${t.label} run ${run + 1}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`,
+        );
+      rps[k].push(r.rps);
+      log(
+        `  ${t.label.padEnd(34)} run ${run + 1}: ${fmtNum(r.rps)} req/s  p99 ${fmtNum(r.latency.p99, 1)} ms  server CPU ${r.serverCpu === null ? '?' : Math.round(r.serverCpu * 100) + '%'}`,
+      );
+    }
+  }
+  row(rows.max).subject = { runs: rps.onair };
+  row(rows.max).peer = { runs: rps.peer };
+  const rate = 0.5 * median(rps.onair);
+  const p99s = [];
+  for (let run = 0; run < C.runs; run++) {
+    const r = await load({
+      ...onair.req,
+      connections: C.httpConnections,
+      durationSec: C.sec,
+      rate,
+      pacing: ARGS.stockRate ? 'stock' : 'smooth',
+      recordLatency: true,
+      serverPids: onair.pids,
+    });
+    recordDetail(`${label} p99 at 50%`, onair.label, run + 1, r);
+    p99s.push(r.latency.p99);
+    log(
+      `  ${onair.label.padEnd(34)} @${fmtNum(rate)} req/s run ${run + 1}: p50 ${fmtNum(r.latency.p50, 2)} ms  p99 ${fmtNum(r.latency.p99, 2)} ms`,
+    );
+    if (r.non2xx || r.errors)
+      note(rows.p99, `run ${run + 1}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    if (r.rps < 0.9 * rate)
+      note(
+        rows.p99,
+        `run ${run + 1}: only ${fmtNum(r.rps)} of ${fmtNum(rate)} req/s achieved (latency then includes queueing)`,
+      );
+  }
+  row(rows.p99).subject = { runs: p99s };
+  note(rows.p99, `rate ${fmtNum(rate)} req/s = 50% of the median max; smooth pacing`);
+}
+
+/** P8 (the HLS check) and P9 (presence heartbeats), clustered, each against its raw peer. */
+async function checksScenario(ctx) {
+  const inst = ctx.clu;
+  const port = await freePort();
+  const proc = startProcess({
+    name: 'raw-fastify-checks',
+    cmd: process.execPath,
+    args: [path.join(__dirname, 'peers', 'raw-fastify-checks.js')],
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      HOOK_SECRET: SECRETS.HOOK_SECRET,
+      PLAY_URL_SECRET: SECRETS.PLAY_URL_SECRET,
+      REDIS_URL: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `${ctx.redisPrefix}peer:`,
+    },
+    cwd: ROOT,
+    cpu: PIN.server,
+  });
+  ctx.cleanupProcs.push(proc);
+  const peerUrl = `http://127.0.0.1:${port}`;
+  await waitReady(
+    proc,
+    async () => (await fetch(`${peerUrl}/health/ready`).catch(() => null))?.status === 200,
+  );
+  const owner = await inst.api.user('checkowner');
+
+  if (want('P8')) {
+    // A live stream and the owner's own playback session (its hls URL carries sid/exp/sig).
+    const s = await inst.api.stream(owner.token, 'HLS check bench');
+    if (!s.playback || !s.playback.hls)
+      throw new Error('P8: the stream has no playback.hls URL (HLS_BASE_URL unset?)');
+    await inst.api.call(
+      'POST',
+      `/api/v1/hooks/nginx-rtmp?secret=${encodeURIComponent(SECRETS.HOOK_SECRET)}`,
+      {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        form: new URLSearchParams({
+          call: 'publish',
+          app: 'live',
+          name: s.id,
+          key: s.streamKey,
+          clientid: '4242',
+          addr: '127.0.0.1',
+          tcurl: 'rtmp://127.0.0.1:1935/live',
+        }).toString(),
+        expect: [200, 201, 204],
+      },
+    );
+    const originalUri = `/hls/${s.id}.m3u8${new URL(s.playback.hls).search}`;
+    const checkPath = `/api/v1/hooks/hls?secret=${encodeURIComponent(SECRETS.HOOK_SECRET)}`;
+    const headers = { 'x-original-uri': originalUri };
+    for (const [who, base] of [
+      ['OnAir', inst.url],
+      ['raw Fastify', peerUrl],
+    ]) {
+      const r = await fetch(base + checkPath, { headers });
+      if (r.status !== 204)
+        throw new Error(
+          `P8: ${who} answered the HLS check with ${r.status}, not 204${r.status === 404 ? ' (no GET /api/v1/hooks/hls in this build)' : ''}: ${(await r.text()).slice(0, 200)}`,
+        );
+    }
+    note(
+      'P8a',
+      `X-Original-URI ${originalUri.replace(/sig=[^&]+/, 'sig=…')} of a live stream; both answer 204`,
+    );
+    await pairWithPeer(
+      'P8 HLS check',
+      {
+        label: 'OnAir clustered HLS check',
+        req: { url: inst.url + checkPath, headers },
+        pids: [inst.proc.pid],
+      },
+      {
+        label: 'raw Fastify HMAC check',
+        req: { url: peerUrl + checkPath, headers },
+        pids: [proc.pid],
+      },
+      { max: 'P8a', p99: 'P8b' },
+    );
+  }
+
+  if (want('P9')) {
+    const room = await inst.api.call('POST', '/api/v1/rooms', {
+      token: owner.token,
+      body: { name: 'Heartbeat bench' },
+      expect: [201],
+    });
+    const roomId = room.body.id;
+    const hbPath = `/api/v1/rooms/${roomId}/heartbeat`;
+    const req = (base) => ({
+      url: base + hbPath,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ viewerId: 'bench-viewer-1' }),
+    });
+    for (const [who, base] of [
+      ['OnAir', inst.url],
+      ['raw Fastify', peerUrl],
+    ]) {
+      const r = await fetch(base + hbPath, {
+        method: 'POST',
+        headers: req(base).headers,
+        body: req(base).body,
+      });
+      if (r.status !== 204)
+        throw new Error(
+          `P9: ${who} answered the heartbeat with ${r.status}, not 204: ${(await r.text()).slice(0, 200)}`,
+        );
+    }
+    await pairWithPeer(
+      'P9 heartbeat',
+      { label: 'OnAir clustered heartbeat', req: req(inst.url), pids: [inst.proc.pid] },
+      { label: 'raw Fastify + ioredis ZADD', req: req(peerUrl), pids: [proc.pid] },
+      { max: 'P9a', p99: 'P9b' },
+    );
+    await socketHeartbeats(ctx, inst, roomId);
+  }
+}
+
+/**
+ * P9c: presence:heartbeat over Socket.IO at a steady rate below the per-connection event limit
+ * (10/s): each socket sends one every 200 ms, phases spread; p99 of the acknowledgements.
+ */
+async function socketHeartbeats(ctx, inst, roomId) {
+  const { io } = require('socket.io-client');
+  const count = MODE === 'smoke' ? 40 : 200;
+  const everyMs = 200;
+  const sockets = await Promise.all(
+    Array.from({ length: count }, () => {
+      const s = io(`${inst.url}/chat`, {
+        transports: ['websocket'],
+        forceNew: true,
+        reconnection: false,
+      });
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('P9c: socket connect timeout')), 15000);
+        s.once('connect_error', (e) => reject(new Error(`P9c: connect_error ${e && e.message}`)));
+        s.once('connect', () =>
+          s.emit('room:join', { roomId }, (ack) => {
+            clearTimeout(t);
+            if (ack && ack.ok) resolve(s);
+            else reject(new Error(`P9c: room:join refused ${JSON.stringify(ack)}`));
+          }),
+        );
+      });
+    }),
+  );
+  try {
+    const p99s = [];
+    for (let run = 0; run < C.runs; run++) {
+      const lat = [];
+      let failed = 0;
+      const until = nowMs() + C.sec * 1000;
+      await Promise.all(
+        sockets.map(
+          (s, i) =>
+            new Promise((resolve) => {
+              const tick = () => {
+                if (nowMs() >= until) return resolve();
+                const t0 = nowMs();
+                s.timeout(5000).emit('presence:heartbeat', { roomId }, (err, ack) => {
+                  if (err || !ack || !ack.ok) failed++;
+                  else lat.push(nowMs() - t0);
+                });
+                setTimeout(tick, everyMs);
+              };
+              setTimeout(tick, (i / sockets.length) * everyMs);
+            }),
+        ),
+      );
+      await sleep(300);
+      const p99 = percentile(lat, 99);
+      p99s.push(p99);
+      details.push({
+        scenario: 'P9c socket heartbeat',
+        target: 'OnAir clustered',
+        run: run + 1,
+        rps: lat.length / C.sec,
+        p50: percentile(lat, 50),
+        p99,
+        errors: failed,
+        non2xx: 0,
+        pacing: `${count} sockets × 1 heartbeat / ${everyMs} ms`,
+      });
+      log(
+        `  socket heartbeats run ${run + 1}: ${lat.length} acked, ${failed} failed, p99 ${fmtNum(p99, 2)} ms`,
+      );
+      if (failed) note('P9c', `run ${run + 1}: ${failed} heartbeats not acknowledged ok`);
+    }
+    row('P9c').subject = { runs: p99s };
+    note(
+      'P9c',
+      `${count} anonymous sockets in the room, each sending presence:heartbeat every ${everyMs} ms (${fmtNum((count * 1000) / everyMs)}/s in total; the per-connection limit is 10 events/s)`,
+    );
+  } finally {
+    for (const s of sockets) s.disconnect();
   }
 }
 
@@ -1385,7 +1697,7 @@ async function main() {
     redisPrefix: `bench${runId}:`,
   };
   const extra = {};
-  const needPg = want('P1') || want('P2');
+  const needPg = want('P1') || want('P2') || want('P8') || want('P9');
   const needRedis = needPg || want('P7');
   if (needPg) {
     const db = await createDatabase();
@@ -1447,7 +1759,7 @@ async function main() {
       cpu: PIN.server,
       variant: variant({ redisPrefix: `${ctx.redisPrefix}emr:` }),
     });
-  if (want('P1') || want('P2'))
+  if (want('P1') || want('P2') || want('P8') || want('P9'))
     starts.clu = startOnAir({
       name: 'clustered',
       tmpRoot: TMP,
@@ -1633,6 +1945,7 @@ async function main() {
   if (ctx.fastify) await ctx.fastify.proc.stop();
   if (ctx.bareNest) await ctx.bareNest.proc.stop();
   await scenario(['P2a', 'P2b'], () => hooksScenario(ctx));
+  await scenario(['P8a', 'P8b', 'P9a', 'P9b', 'P9c'], () => checksScenario(ctx));
   if (ctx.clu) await stopInstance(ctx.clu);
   await scenario(['P7b'], () => burstScenario(ctx));
   await scenario(['P6'], () => rangeScenario(ctx));
