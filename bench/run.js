@@ -538,9 +538,12 @@ async function abTogether(ctx) {
   const half = Math.max(1, Math.floor(C.httpConnections / 2));
   for (const ab of ctx.ab) {
     const url = `${ab.inst.url}/api/v1/streams/${ab.stream.id}`;
+    // A long warm-up, together: the baseline has already served the pairs before this one, a
+    // cold instance (JIT, caches) would otherwise look slower than it is.
+    const warmSec = Math.max(5, C.warm);
     await Promise.all([
-      load({ url: base.url, connections: half, durationSec: Math.max(1, C.warm) }),
-      load({ url, connections: half, durationSec: Math.max(1, C.warm) }),
+      load({ url: base.url, connections: half, durationSec: warmSec }),
+      load({ url, connections: half, durationSec: warmSec }),
     ]);
     const a = [];
     const b = [];
