@@ -9,6 +9,7 @@
 //            --no-pin       --stock-rate (autocannon's own per-second overallRate pacing)
 //            --strict (exit 1 when a target is missed)   --out <dir>
 //            --runs N  --sec S (repetitions and seconds per measured run, instead of the mode's)
+//            --file-mib N (P6's file size)
 //            --ab-together (A/B rows: load both instances at the same time, see bench/README.md)
 //            --experiment a,b (preload bench/experiments/<a>.js into every OnAir process)
 //            --ab a,env:LOG_LEVEL=warn,build:/tmp/x/dist/src/main.js (also measure the embedded
@@ -89,6 +90,7 @@ function parseArgs(argv) {
     else if (v === '--out') a.out = path.resolve(argv[++i]);
     else if (v === '--runs') a.runs = Number(argv[++i]);
     else if (v === '--ab-together') a.abTogether = true;
+    else if (v === '--file-mib') a.fileMib = Number(argv[++i]);
     else if (v === '--sec') a.sec = Number(argv[++i]);
     else if (v === '--experiment')
       a.experiments.push(
@@ -107,7 +109,7 @@ function parseArgs(argv) {
         fs
           .readFileSync(__filename, 'utf8')
           .split('\n')
-          .slice(2, 17)
+          .slice(2, 18)
           .map((l) => l.replace(/^\/\/ ?/, ''))
           .join('\n') + '\n',
       );
@@ -166,6 +168,7 @@ const C = {
   // --runs / --sec: more or longer runs for an A/B on a busy machine (the profile otherwise).
   ...(ARGS.runs > 0 ? { runs: ARGS.runs } : {}),
   ...(ARGS.sec > 0 ? { sec: ARGS.sec } : {}),
+  ...(ARGS.fileMib > 0 ? { fileBytes: ARGS.fileMib * 1024 * 1024 } : {}),
   httpConnections: 50,
   rangeConnections: 8,
   hookRate: 500,
@@ -308,7 +311,7 @@ const ROWS = [
   {
     id: 'P6',
     scenario: 'P6',
-    title: `Range GETs, 1 MiB chunks of a ${PROFILES[MODE].fileBytes / MiB} MiB file`,
+    title: `Range GETs, 1 MiB chunks of a ${C.fileBytes / MiB} MiB file`,
     unit: 'MiB/s',
     peerName: 'nginx static',
     target: T.ratio(0.5, 'nginx'),

@@ -105,16 +105,9 @@ export async function createApp(
     ],
   });
   app.useGlobalPipes(createValidationPipe());
-  const anyOrigin = config.corsOrigins.includes('*');
-  const origins = [...config.corsOrigins];
   app.enableCors({
-    // A request without Origin is not a browser's cross-origin request: no CORS headers for it
-    // (they were two of every API answer's headers). Vary: Origin is still sent.
-    origin: (
-      origin: string | undefined,
-      cb: (err: Error | null, allow: boolean | string[]) => void,
-    ) => cb(null, origin === undefined ? false : anyOrigin ? true : origins),
-    credentials: !anyOrigin,
+    origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
+    credentials: !config.corsOrigins.includes('*'),
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Range', 'Accept-Ranges', 'ETag'],
   });
 
