@@ -577,6 +577,23 @@ async function abTogether(ctx) {
   }
 }
 
+/** Share of `file` resident in the page cache (util-linux fincore), or null when unknown. */
+function pageCacheShare(file) {
+  try {
+    const out = require('node:child_process')
+      .execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES,SIZE', file], {
+        encoding: 'utf8',
+        timeout: 5000,
+      })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return out.length === 2 && out[1] > 0 ? Math.min(1, out[0] / out[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Closed-loop max of OnAir vs its peer (interleaved), then OnAir's p99 at 50 % of its max. */
 async function pairWithPeer(label, onair, peer, rows) {
   for (const t of [onair, peer]) {
@@ -1344,8 +1361,10 @@ async function rangeScenario(ctx) {
       expectBytes: MiB,
     });
   const mibs = { onair: [], nginx: [] };
+  const cachedAtStart = pageCacheShare(served);
   for (let run = 0; run < C.runs; run++) {
     for (const t of rotate(targets, run)) {
+      const cachedBefore = pageCacheShare(served);
       const r = await rangeLoad({
         url: t.url,
         connections: C.rangeConnections,
@@ -1356,7 +1375,14 @@ async function rangeScenario(ctx) {
       });
       const v = r.bytesPerSec / MiB;
       mibs[t.key].push(v);
-      recordDetail('P6 Range 1 MiB', t.label, run + 1, r);
+      recordDetail('P6 Range 1 MiB', t.label, run + 1, r, {
+        pacing: `${r.pacing || 'closed-loop'}; file ${cachedBefore === null ? '?' : Math.round(cachedBefore * 100)} % in the page cache before the run`,
+      });
+      if (cachedBefore !== null && cachedBefore < 0.99)
+        note(
+          'P6',
+          `${t.label} run ${run + 1}: only ${Math.round(cachedBefore * 100)} % of the file was in the page cache at its start — reads went partly to the disk (compare server CPU: a server waiting on the disk is not at its CPU limit)`,
+        );
       if (r.non2xx || r.errors || r.wrongSize)
         note(
           'P6',
@@ -1372,6 +1398,11 @@ async function rangeScenario(ctx) {
       );
     }
   }
+  if (cachedAtStart !== null)
+    note(
+      'P6',
+      `page cache held ${Math.round(cachedAtStart * 100)} % of the file after the warm-ups (fincore); a file that does not stay cached turns P6 into a disk benchmark`,
+    );
   row('P6').subject = { runs: mibs.onair };
   if (nginx) row('P6').peer = { runs: mibs.nginx };
   note(
