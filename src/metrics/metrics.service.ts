@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Metric, register } from 'prom-client';
+import { HttpDurationHistogram, HttpRedSeries, HttpRequestsCounter } from './http-red.metrics';
 
 export type MediaServer = 'nginx-rtmp' | 'srs' | 'mediamtx';
 export type RateLimitScope = 'http' | 'ws';
@@ -68,29 +69,30 @@ export type ValueSource = () => Promise<number>;
  */
 @Injectable()
 export class MetricsService {
-  readonly httpRequests = getOrCreate(
-    'http_requests_total',
-    () =>
-      new Counter({
-        name: 'http_requests_total',
-        help: 'HTTP requests handled',
-        labelNames: ['method', 'route', 'status_code'],
-      }),
-  );
-  readonly httpDuration = getOrCreate(
-    'http_request_duration_seconds',
-    () =>
-      new Histogram({
-        name: 'http_request_duration_seconds',
-        help: 'HTTP request duration in seconds',
-        labelNames: ['method', 'route', 'status_code'],
-        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      }),
-  );
-  readonly httpInFlight = getOrCreate(
-    'http_requests_in_flight',
-    () => new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being handled' }),
-  );
+  /** The HTTP RED series (shared by both metrics below; see http-red.metrics.ts). */
+  private readonly http = getOrCreate('http_requests_total', () => {
+    const red = new HttpRedSeries([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    const counter = new HttpRequestsCounter('http_requests_total', 'HTTP requests handled', red);
+    register.registerMetric(counter as unknown as Metric);
+    register.registerMetric(
+      new HttpDurationHistogram(
+        'http_request_duration_seconds',
+        'HTTP request duration in seconds',
+        red,
+      ) as unknown as Metric,
+    );
+    return counter;
+  }).red;
+  readonly httpInFlight = getOrCreate('http_requests_in_flight', () => {
+    const red = this.http;
+    return new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'HTTP requests being handled',
+      collect() {
+        this.set(red.inFlight);
+      },
+    });
+  });
 
   readonly wsConnections = getOrCreate(
     'websocket_connections',
@@ -377,14 +379,12 @@ export class MetricsService {
 
   // HTTP
   httpStarted(): void {
-    this.httpInFlight.inc();
+    this.http.inFlight += 1;
   }
   httpFinished(method: string, route: string, statusCode: number, seconds: number): void {
-    this.httpInFlight.dec();
+    this.http.inFlight -= 1;
     const m = HTTP_METHODS.has(method) ? method : 'OTHER';
-    const s = String(statusCode);
-    this.httpRequests.labels(m, route, s).inc();
-    this.httpDuration.labels(m, route, s).observe(seconds);
+    this.http.series(m, route, statusCode).observe(seconds);
   }
   rateLimited(scope: RateLimitScope): void {
     this.rateLimitedTotal.labels(scope).inc();

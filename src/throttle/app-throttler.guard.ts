@@ -1,62 +1,93 @@
-import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import {
-  InjectThrottlerOptions,
-  InjectThrottlerStorage,
-  ThrottlerException,
-  ThrottlerGuard,
-  ThrottlerModuleOptions,
-  ThrottlerStorage,
-} from '@nestjs/throttler';
-import type { FastifyRequest } from 'fastify';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
+import { RateLimitStore } from './rate-limit.store';
 
-type RequestProps = Parameters<ThrottlerGuard['handleRequest']>[0];
+/** The name @nestjs/throttler gives a single unnamed throttler (and scopes its decorators by). */
+const THROTTLER_NAME = 'default';
+/**
+ * Where `@SkipThrottle()` (from @nestjs/throttler, still what controllers use) stores its flag.
+ * The library does not export the constant; app-throttler.guard.spec.ts pins it.
+ */
+export const SKIP_METADATA_KEY = `THROTTLER:SKIP${THROTTLER_NAME}`;
 
 /**
- * The global HTTP throttler. Identity is the client IP as Fastify resolves it, so
- * X-Forwarded-For only counts when TRUST_PROXY says the proxy is ours.
+ * The global HTTP throttler: one fixed window per route and client IP (routes do not share a
+ * budget, as with @nestjs/throttler's guard). Identity is the client IP as Fastify resolves it,
+ * so X-Forwarded-For only counts when TRUST_PROXY says the proxy is ours.
+ *
+ * Per request it does one Map lookup and one store call: whether a route is throttled (and its
+ * key prefix) is worked out on its first request and kept, instead of the library guard's five
+ * Reflector look-ups, promise-returning option resolvers and a SHA-256 of the key per request.
+ *
  * Policy when the counter store cannot answer: fail open (serve the request, count it in
  * rate_limit_store_errors_total, log). Login has its own fail-closed limiter.
  */
 @Injectable()
-export class AppThrottlerGuard extends ThrottlerGuard {
+export class AppThrottlerGuard implements CanActivate {
   private readonly log = new Logger('Throttler');
   private lastWarn = 0;
+  /** Handler → key prefix, or null when the route is not throttled. */
+  private readonly routes = new Map<object, string | null>();
+  private readonly limit: number;
+  private readonly ttlMs: number;
 
   constructor(
-    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
-    reflector: Reflector,
+    @InjectConfig() config: AppConfig,
+    private readonly store: RateLimitStore,
+    private readonly reflector: Reflector,
     private readonly metrics: MetricsService,
   ) {
-    super(options, storage, reflector);
+    this.limit = config.throttle.limit;
+    this.ttlMs = config.throttle.ttlSec * 1000;
   }
 
-  protected override getTracker(req: Record<string, unknown>): Promise<string> {
-    return Promise.resolve((req as unknown as FastifyRequest).ip);
-  }
-
-  protected override async handleRequest(props: RequestProps): Promise<boolean> {
-    try {
-      return await super.handleRequest(props);
-    } catch (err) {
-      if (err instanceof ThrottlerException) throw err;
-      this.metrics.rateLimitStoreFailed('http', 'fail-open');
-      const now = Date.now();
-      if (now - this.lastWarn > 10000) {
-        this.lastWarn = now;
-        this.log.warn(
-          { err: { message: (err as Error).message } },
-          'Rate-limit store unavailable; serving requests without the limit (fail open)',
-        );
-      }
-      return true;
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const handler = context.getHandler();
+    let prefix = this.routes.get(handler);
+    if (prefix === undefined) {
+      prefix = this.resolve(context);
+      this.routes.set(handler, prefix);
     }
+    if (prefix === null) return true;
+    const http = context.switchToHttp();
+    const req = http.getRequest<FastifyRequest>();
+    return this.store
+      .increment(prefix + req.ip, this.ttlMs, this.limit, this.ttlMs, THROTTLER_NAME)
+      .then(
+        (r) => {
+          if (!r.isBlocked) return true;
+          void http.getResponse<FastifyReply>().header('Retry-After', r.timeToBlockExpire);
+          throw new ThrottlerException();
+        },
+        (err: unknown) => this.failOpen(err),
+      );
   }
 
-  override canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return Promise.resolve(true);
-    return super.canActivate(context);
+  private resolve(context: ExecutionContext): string | null {
+    const skip = this.reflector.getAllAndOverride<boolean | undefined>(SKIP_METADATA_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (skip) return null;
+    return `${context.getClass().name}.${context.getHandler().name}:`;
+  }
+
+  private failOpen(err: unknown): boolean {
+    this.metrics.rateLimitStoreFailed('http', 'fail-open');
+    const now = Date.now();
+    if (now - this.lastWarn > 10000) {
+      this.lastWarn = now;
+      this.log.warn(
+        { err: { message: err instanceof Error ? err.message : String(err) } },
+        'Rate-limit store unavailable; serving requests without the limit (fail open)',
+      );
+    }
+    return true;
   }
 }

@@ -1,8 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { seconds, ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
 import { bindStore } from '../redis/redis.module';
 import { AppThrottlerGuard } from './app-throttler.guard';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
@@ -21,23 +19,13 @@ class RateLimitStoreModule {
   }
 }
 
+/** The global HTTP rate limit (THROTTLE_LIMIT per THROTTLE_TTL_SEC, per route and client IP). */
 @Module({})
 export class ThrottleModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ThrottleModule,
-      imports: [
-        RateLimitStoreModule.forRoot(config),
-        ThrottlerModule.forRootAsync({
-          inject: [APP_CONFIG, RateLimitStore],
-          useFactory: (c: AppConfig, storage: RateLimitStore) => ({
-            throttlers: [
-              { name: 'default', limit: c.throttle.limit, ttl: seconds(c.throttle.ttlSec) },
-            ],
-            storage,
-          }),
-        }),
-      ],
+      imports: [RateLimitStoreModule.forRoot(config)],
       providers: [{ provide: APP_GUARD, useClass: AppThrottlerGuard }],
     };
   }

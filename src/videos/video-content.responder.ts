@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sendError } from '../common/error-body';
 import { DomainError, NotFoundError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -83,17 +84,12 @@ export class VideoContentResponder implements BeforeApplicationShutdown {
         return reply.status(304).headers(headers).send();
       case 'precondition-failed':
         // No domain code exists for 412; answer in the contract's error shape directly.
-        return reply
-          .status(412)
-          .headers(headers)
-          .header('content-type', 'application/json; charset=utf-8')
-          .send({
-            statusCode: 412,
-            error: 'Precondition Failed',
-            message: 'If-Match / If-Unmodified-Since did not match this video',
-            code: 'PRECONDITION_FAILED',
-            requestId: String(req.id),
-          });
+        return sendError(
+          reply.headers(headers),
+          412,
+          'PRECONDITION_FAILED',
+          'If-Match / If-Unmodified-Since did not match this video',
+        );
       case 'serve':
         break;
     }

@@ -96,6 +96,37 @@ describe('process lifecycle', () => {
     }
   });
 
+  it('writes out every buffered log line before it exits on SIGTERM', async () => {
+    const m = await modeEnv('embedded', { LOG_LEVEL: 'info' });
+    const app = await spawnApp(m.env);
+    try {
+      const ids = Array.from({ length: 120 }, (_, i) => `flush-check-${i}`);
+      // In quick batches right before the signal: the last lines (and the shutdown lines) are
+      // still in the log destination's buffer when the process decides to exit.
+      for (let i = 0; i < ids.length; i += 20) {
+        const batch = ids.slice(i, i + 20);
+        await Promise.all(
+          batch.map((id) => app.http.get('/health/live', undefined, { 'x-request-id': id })),
+        );
+      }
+      app.proc.kill('SIGTERM');
+      expect(await app.exited).toBe(0);
+      const lines = app
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const logged = new Set(
+        lines.filter((l) => l.msg === 'request completed').map((l) => l.requestId),
+      );
+      expect(ids.filter((id) => !logged.has(id))).toEqual([]);
+      expect(lines[lines.length - 1]).toMatchObject({ msg: 'Shutdown complete' });
+    } finally {
+      await app.stop('SIGKILL');
+      await m.cleanup();
+    }
+  });
+
   it('listens on PORT and serves /health/live', async () => {
     const port = await freePort();
     const m = await modeEnv('embedded', { PORT: String(port) });

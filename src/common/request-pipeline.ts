@@ -1,20 +1,14 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
-import { requestContext } from './request-context';
+import { sendError } from './error-body';
+import { safeEqual } from './safe-equal';
 
 declare module 'fastify' {
   interface FastifyRequest {
     startedAt?: bigint;
   }
-}
-
-export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
 /** Deepest JSON nesting any endpoint accepts (our DTOs need 4; Alertmanager payloads about 4). */
@@ -57,14 +51,17 @@ function canonicalPath(url: string): string {
 }
 
 /**
- * Cross-cutting Fastify hooks: request-id context, the metrics bearer check, HTTP metrics
- * (route template or "unmatched", never the raw path) and one JSON access-log line per request.
+ * What every HTTP request goes through at the Fastify level, before and after Nest's router:
+ * the request id, the metrics bearer check, the JSON nesting limit, the RED metrics (route
+ * template or "unmatched", never the raw path) and one JSON access-log line per request.
+ * Fastify-level hooks (not a Nest interceptor) so 404s, 413s and guard rejections are counted
+ * and logged too.
  */
-export function installHttpHooks(
+export function installRequestPipeline(
   app: FastifyInstance,
   config: AppConfig,
   metrics: MetricsService,
-  log: Logger,
+  access: Logger,
   isDraining: () => boolean = () => false,
 ): void {
   const metricsToken = config.metricsToken;
@@ -79,22 +76,19 @@ export function installHttpHooks(
       // proxy's upstream pool) that keeps sending on one connection would otherwise hold the
       // process open until the shutdown timeout.
       if (isDraining()) void reply.header('Connection', 'close');
-      requestContext.enterWith({ requestId: String(req.id) });
+      // The request id's log context was entered by the server's request listener
+      // (withRequestContext in request-context.ts), once, before Fastify saw the request.
       if (metricsToken !== undefined && canonicalPath(req.url).startsWith('/metrics')) {
         const h = req.headers.authorization ?? '';
         // The auth scheme is case-insensitive (RFC 9110); the token itself is compared in constant time.
         const ok = /^bearer /i.test(h) && safeEqual(h.slice(7).trim(), metricsToken);
         if (!ok) {
-          void reply
-            .status(401)
-            .header('WWW-Authenticate', 'Bearer realm="metrics"')
-            .send({
-              statusCode: 401,
-              error: 'Unauthorized',
-              message: 'A valid metrics token is required',
-              code: 'UNAUTHORIZED',
-              requestId: String(req.id),
-            });
+          void sendError(
+            reply.header('WWW-Authenticate', 'Bearer realm="metrics"'),
+            401,
+            'UNAUTHORIZED',
+            'A valid metrics token is required',
+          );
           return;
         }
       }
@@ -113,16 +107,12 @@ export function installHttpHooks(
         typeof req.body === 'object' &&
         nestingExceeds(req.body, MAX_JSON_DEPTH)
       ) {
-        void reply
-          .status(400)
-          .header('content-type', 'application/json; charset=utf-8')
-          .send({
-            statusCode: 400,
-            error: 'Bad Request',
-            message: `JSON nesting is too deep (at most ${MAX_JSON_DEPTH} levels)`,
-            code: 'VALIDATION_FAILED',
-            requestId: String(req.id),
-          });
+        void sendError(
+          reply,
+          400,
+          'VALIDATION_FAILED',
+          `JSON nesting is too deep (at most ${MAX_JSON_DEPTH} levels)`,
+        );
         return;
       }
       done();
@@ -130,22 +120,24 @@ export function installHttpHooks(
   );
 
   app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const route = req.routeOptions?.url ?? 'unmatched';
-    const seconds = req.startedAt ? Number(process.hrtime.bigint() - req.startedAt) / 1e9 : 0;
+    const statusCode = reply.statusCode;
+    let route = req.routeOptions.url ?? 'unmatched';
     // A 404 from the not-found handler has no route template: count it as "unmatched".
-    const label =
-      reply.statusCode === 404 && (route === '*' || route === '/*') ? 'unmatched' : route;
-    metrics.httpFinished(req.method, label, reply.statusCode, seconds);
+    if (statusCode === 404 && (route === '*' || route === '/*')) route = 'unmatched';
+    const seconds = req.startedAt ? Number(process.hrtime.bigint() - req.startedAt) / 1e9 : 0;
+    metrics.httpFinished(req.method, route, statusCode, seconds);
+    const url = req.url;
+    const q = url.indexOf('?');
     const line = {
-      requestId: String(req.id),
+      requestId: req.id,
       method: req.method,
-      route: label,
-      path: (req.url.split('?')[0] ?? '').slice(0, 200),
-      statusCode: reply.statusCode,
+      route,
+      path: (q === -1 ? url : url.slice(0, q)).slice(0, 200),
+      statusCode,
       ms: Math.round(seconds * 1e5) / 100,
     };
-    if (reply.statusCode >= 500) log.error(line, 'request failed');
-    else log.info(line, 'request completed');
+    if (statusCode >= 500) access.error(line, 'request failed');
+    else access.info(line, 'request completed');
     done();
   });
 }
