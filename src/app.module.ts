@@ -19,6 +19,7 @@ import { RoomsModule } from './rooms/rooms.module';
 import { StreamsModule } from './streams/streams.module';
 import { ThrottleModule } from './throttle/throttle.module';
 import { VideosModule } from './videos/videos.module';
+import { WebModule } from './web/web.module';
 
 /** Composition root only: the mode (embedded/clustered) is decided here from config, once. */
 @Module({})
@@ -44,6 +45,7 @@ export class AppModule {
         ChatModule.forRoot(config),
         VideosModule.forRoot(config),
         AlertsModule,
+        WebModule.forRoot(config),
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

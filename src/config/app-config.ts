@@ -72,6 +72,8 @@ export interface AppConfig {
   readonly maxStreamsPerUser: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Serve the pages (/, /watch, /studio, /embed/chat) and their assets; the API is unaffected. */
+  readonly webUi: boolean;
   readonly alerts: {
     readonly webhookToken?: string;
     readonly dingtalkUrl?: string;
@@ -374,6 +376,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     maxStreamsPerUser: r.int('MAX_STREAMS_PER_USER', 5, 1, 10000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 100, 600000),
     logLevel: logLevel as LogLevel,
+    webUi: r.bool('WEB_UI', true),
     alerts: {
       webhookToken: alertToken,
       dingtalkUrl: r.url('DINGTALK_WEBHOOK_URL', undefined, ['http:', 'https:']),
