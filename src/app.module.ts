@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { HooksModule } from './hooks/hooks.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PlaybackModule } from './playback/playback.module';
 import { PresenceModule } from './presence/presence.module';
 import { RedisModule } from './redis/redis.module';
 import { RoomsModule } from './rooms/rooms.module';
@@ -40,6 +41,7 @@ export class AppModule {
         HealthModule,
         StreamsModule.forRoot(config),
         HooksModule,
+        PlaybackModule.forRoot(config),
         PresenceModule.forRoot(config),
         RoomsModule,
         ChatModule.forRoot(config),

@@ -24,7 +24,10 @@ set -eu
 : "${NGINX_CONF:=/etc/nginx/nginx.conf}"
 : "${NGINX_PREFIX:=/var/lib/nginx/}"
 
-PLACEHOLDERS='${RTMP_MODULE_PATH} ${RTMP_PORT} ${HTTP_PORT} ${HLS_PATH} ${ONAIR_HOOK_URL} ${HOOK_SECRET}'
+# OnAir's HLS check (auth_request); by default next to the nginx-rtmp hook.
+: "${ONAIR_HLS_AUTH_URL:=${ONAIR_HOOK_URL%/nginx-rtmp}/hls}"
+
+PLACEHOLDERS='${RTMP_MODULE_PATH} ${RTMP_PORT} ${HTTP_PORT} ${HLS_PATH} ${ONAIR_HOOK_URL} ${HOOK_SECRET} ${ONAIR_HLS_AUTH_URL}'
 
 fail() {
     echo "nginx-rtmp: $*" >&2
@@ -54,6 +57,8 @@ printf '%s' "$HOOK_SECRET" | grep -Eq '^[A-Za-z0-9._~-]+$' \
     || fail "HOOK_SECRET must be URL-safe ([A-Za-z0-9._~-])"
 printf '%s' "$ONAIR_HOOK_URL" | grep -Eq '^http://[^/?#[:space:];]+(/[^?#[:space:];]*)?$' \
     || fail "ONAIR_HOOK_URL must be a plain http:// URL without query string"
+printf '%s' "$ONAIR_HLS_AUTH_URL" | grep -Eq '^http://[^/?#[:space:];]+(/[^?#[:space:];]*)?$' \
+    || fail "ONAIR_HLS_AUTH_URL must be a plain http:// URL without query string"
 for v in RTMP_PORT HTTP_PORT; do
     eval "val=\$$v"
     printf '%s' "$val" | grep -Eq '^(([0-9]{1,3}\.){3}[0-9]{1,3}:|\[[0-9a-fA-F:]+\]:)?[0-9]{1,5}$' \
@@ -67,7 +72,7 @@ esac
 [ -f "$RTMP_MODULE_PATH" ] || fail "RTMP_MODULE_PATH $RTMP_MODULE_PATH does not exist"
 [ -f "$NGINX_RTMP_TEMPLATE" ] || fail "template $NGINX_RTMP_TEMPLATE not found"
 
-export RTMP_MODULE_PATH RTMP_PORT HTTP_PORT HLS_PATH ONAIR_HOOK_URL HOOK_SECRET
+export RTMP_MODULE_PATH RTMP_PORT HTTP_PORT HLS_PATH ONAIR_HOOK_URL HOOK_SECRET ONAIR_HLS_AUTH_URL
 
 # ---- render
 tmp="$NGINX_CONF.tmp.$$"

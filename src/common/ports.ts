@@ -50,3 +50,16 @@ export interface ProductEvent {
 export abstract class ProductEventOutbox {
   abstract append(manager: EntityManager, events: ProductEvent[]): Promise<void>;
 }
+
+/**
+ * Offered by streams to playback: what a play check and a new playback session need to know
+ * of a stream (one primary-key read; the play checks cache it, see StreamLiveCache).
+ */
+export abstract class PlayableStreams {
+  /** null for an unknown stream. */
+  abstract findPlayable(streamId: string): Promise<{
+    status: 'idle' | 'live' | 'ended';
+    access: 'public' | 'members';
+    ownerId: string;
+  } | null>;
+}

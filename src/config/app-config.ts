@@ -47,8 +47,13 @@ export interface AppConfig {
   readonly media: {
     readonly rtmpIngestUrl: string;
     readonly hlsBaseUrl: string;
-    readonly flvBaseUrl: string;
+    /** Unset by default: nginx-rtmp cannot serve live HTTP-FLV (SRS can). */
+    readonly flvBaseUrl?: string;
+    /** Base of RTMP play URLs; defaults to the ingest base. */
+    readonly rtmpPlayUrl: string;
   };
+  /** A playback session counts as a viewer while seen within this many seconds. */
+  readonly playSessionTtlSec: number;
   readonly metricsToken?: string;
   readonly corsOrigins: readonly string[];
   readonly trustProxy: boolean | number | string;
@@ -347,8 +352,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     media: {
       rtmpIngestUrl: r.url('RTMP_INGEST_URL', 'rtmp://localhost:1935/live', ['rtmp:', 'rtmps:'])!,
       hlsBaseUrl: r.url('HLS_BASE_URL', 'http://localhost:8080/hls', ['http:', 'https:'])!,
-      flvBaseUrl: r.url('FLV_BASE_URL', 'http://localhost:8080/live', ['http:', 'https:'])!,
+      flvBaseUrl: r.url('FLV_BASE_URL', undefined, ['http:', 'https:']),
+      rtmpPlayUrl: r.url(
+        'RTMP_PLAY_URL',
+        r.url('RTMP_INGEST_URL', 'rtmp://localhost:1935/live', ['rtmp:', 'rtmps:']),
+        ['rtmp:', 'rtmps:'],
+      )!,
     },
+    playSessionTtlSec: r.int('PLAY_SESSION_TTL_SEC', 30, 2, 3600),
     metricsToken,
     corsOrigins,
     trustProxy,

@@ -1,5 +1,5 @@
 import { ValidationFailedError } from '../common/errors';
-import { parseMediaMtx, parseNginxRtmp, parseSrs } from './hook-calls';
+import { hookActionLabel, parseMediaMtx, parseNginxRtmp, parseSrs } from './hook-calls';
 
 const ID = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
 const KEY = 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn';
@@ -20,7 +20,7 @@ const PLAYER =
   'app=live&flashver=LNX%209,0,124,2&swfurl=&tcurl=rtmp://127.0.0.1:41039/live&pageurl=&addr=127.0.0.1&clientid=8';
 
 describe('parseNginxRtmp', () => {
-  it('reads publish, publish_done, play and play_done with the client query appended', () => {
+  it('reads publish, publish_done, play, play_done and update_play with the client query appended', () => {
     expect(nginx(`${PUB}&call=publish&name=${ID}&type=live&key=${KEY}&x=1`)).toEqual({
       action: 'publish',
       name: ID,
@@ -33,14 +33,31 @@ describe('parseNginxRtmp', () => {
       clientId: '3',
     });
     expect(
-      nginx(`${PLAYER}&call=play&name=${ID}&start=4294965296&duration=0&reset=0&exp=123&sig=abc`),
-    ).toEqual({ action: 'play', name: ID, exp: '123', sig: 'abc', countViewer: true });
-    expect(nginx(`${PLAYER}&call=play_done&name=${ID}&exp=123&sig=abc`)).toEqual({
+      nginx(
+        `${PLAYER}&call=play&name=${ID}&start=4294965296&duration=0&reset=0&sid=s1&exp=123&sig=abc`,
+      ),
+    ).toEqual({
+      action: 'play',
+      name: ID,
+      sid: 's1',
+      exp: '123',
+      sig: 'abc',
+      protocol: 'rtmp',
+      lease: 'ttl',
+    });
+    expect(nginx(`${PLAYER}&call=play_done&name=${ID}&sid=s1&exp=123&sig=abc`)).toEqual({
       action: 'play_done',
       name: ID,
+      sid: 's1',
       exp: '123',
       sig: 'abc',
     });
+    expect(
+      nginx(`${PLAYER}&call=update_play&time=30&timestamp=30012&name=${ID}&sid=s1&exp=1&sig=x`),
+    ).toEqual({ action: 'update_play', name: ID, sid: 's1', exp: '1', sig: 'x' });
+    expect(() => nginx(`${PLAYER}&call=update_play&name=${ID}&sid=a&sid=b`)).toThrow(
+      ValidationFailedError,
+    );
   });
 
   it('passes missing values on as null (the rules refuse them)', () => {
@@ -60,6 +77,15 @@ describe('parseNginxRtmp', () => {
     expect(nginx(`call=publish&name=${encodeURIComponent("' OR 1=1 --")}&key=k`)).toMatchObject({
       name: "' OR 1=1 --",
     });
+  });
+
+  it('labels hook_duration_seconds only with known calls and actions', () => {
+    expect(hookActionLabel('nginx-rtmp', { call: 'update_play' })).toBe('update_play');
+    expect(hookActionLabel('nginx-rtmp', { call: 'x'.repeat(500) })).toBe('other');
+    expect(hookActionLabel('srs', { action: 'on_play' })).toBe('on_play');
+    expect(hookActionLabel('mediamtx', { action: ['read'] })).toBe('other');
+    expect(hookActionLabel('mediamtx', undefined)).toBe('other');
+    expect(hookActionLabel('hls', undefined)).toBe('check');
   });
 
   it('answers done, update, connect and record_done as notifications without effect', () => {
@@ -110,16 +136,24 @@ describe('parseSrs', () => {
       name: ID,
       clientId: '341w361a',
     });
-    expect(parseSrs({ ...base, action: 'on_play', param: '?exp=1&sig=s', pageUrl: '' })).toEqual({
+    expect(
+      parseSrs({ ...base, action: 'on_play', param: '?sid=i&exp=1&sig=s', pageUrl: '' }),
+    ).toEqual({
       action: 'play',
       name: ID,
+      sid: 'i',
       exp: '1',
       sig: 's',
-      countViewer: true,
+      protocol: 'rtmp',
+      lease: 'exp',
     });
-    expect(parseSrs({ ...base, action: 'on_stop', param: '?exp=1&sig=s' })).toEqual({
+    expect(
+      parseSrs({ ...base, action: 'on_play', tcUrl: 'http://127.0.0.1:8080/live', param: '' }),
+    ).toMatchObject({ action: 'play', protocol: 'flv', sid: null });
+    expect(parseSrs({ ...base, action: 'on_stop', param: '?sid=i&exp=1&sig=s' })).toEqual({
       action: 'play_done',
       name: ID,
+      sid: 'i',
       exp: '1',
       sig: 's',
     });
@@ -156,7 +190,7 @@ describe('parseMediaMtx', () => {
     id: '9a3c1d2e-7b4f-4c5d-8e6f-1a2b3c4d5e6f',
   };
 
-  it('maps publish and read (read is not counted: no "done" call exists)', () => {
+  it('maps publish and read (a read is leased for the session TTL: no "done" call exists)', () => {
     expect(parseMediaMtx({ ...base, action: 'publish', path: ID, query: `key=${KEY}` })).toEqual({
       action: 'publish',
       name: ID,
@@ -164,8 +198,23 @@ describe('parseMediaMtx', () => {
       clientId: base.id,
     });
     expect(
-      parseMediaMtx({ ...base, action: 'read', path: `/${ID}`, query: 'exp=1&sig=s', id: null }),
-    ).toEqual({ action: 'play', name: ID, exp: '1', sig: 's', countViewer: false });
+      parseMediaMtx({
+        ...base,
+        action: 'read',
+        path: `/${ID}`,
+        query: 'sid=i&exp=1&sig=s',
+        id: null,
+        protocol: 'hls',
+      }),
+    ).toEqual({
+      action: 'play',
+      name: ID,
+      sid: 'i',
+      exp: '1',
+      sig: 's',
+      protocol: 'hls',
+      lease: 'ttl',
+    });
   });
 
   it('refuses every other action', () => {

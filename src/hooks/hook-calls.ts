@@ -1,4 +1,12 @@
 import { ValidationFailedError } from '../common/errors';
+import type { HookServer, PlaybackProtocol } from '../metrics/metrics.service';
+
+/** A playback session as a player's query carries it (`?sid=…&exp=…&sig=…`). */
+export interface SessionArgs {
+  sid: string | null;
+  exp: string | null;
+  sig: string | null;
+}
 
 /**
  * What a media server asked, independent of its dialect. Field values are passed on as
@@ -8,14 +16,20 @@ import { ValidationFailedError } from '../common/errors';
 export type HookCall =
   | { action: 'publish'; name: string | null; key: string | null; clientId: string | null }
   | { action: 'publish_done'; name: string | null; clientId: string | null }
-  | {
+  | ({
       action: 'play';
       name: string | null;
-      exp: string | null;
-      sig: string | null;
-      countViewer: boolean;
-    }
-  | { action: 'play_done'; name: string | null; exp: string | null; sig: string | null }
+      protocol: PlaybackProtocol;
+      /**
+       * How long an allowed play counts the session: `ttl` = PLAY_SESSION_TTL_SEC, refreshed by
+       * the server's updates (nginx-rtmp on_update) or checks; `exp` = until the session
+       * expires, for servers that never send updates but do say when a player leaves (SRS).
+       */
+      lease: 'ttl' | 'exp';
+    } & SessionArgs)
+  | ({ action: 'play_done'; name: string | null } & SessionArgs)
+  /** nginx-rtmp on_update for a player: allowed while the session is valid, refreshes it. */
+  | ({ action: 'update_play'; name: string | null } & SessionArgs)
   /** A notification we do not act on: answered "allowed", nothing changes. */
   | { action: 'ignore' }
   /** A request we never allow (e.g. MediaMTX API access through the auth hook). */
@@ -48,6 +62,22 @@ function field(body: Fields, name: string, opts: { numeric?: boolean } = {}): st
   throw new ValidationFailedError(`${name} must be a string`);
 }
 
+function session(fields: Fields): SessionArgs {
+  return { sid: field(fields, 'sid'), exp: field(fields, 'exp'), sig: field(fields, 'sig') };
+}
+
+/** SRS plays RTMP (tcUrl rtmp://…) and HTTP-FLV (tcUrl http://…) through the same hook. */
+function srsProtocol(tcUrl: string | null): PlaybackProtocol {
+  if (tcUrl === null) return 'other';
+  if (/^rtmps?:/i.test(tcUrl)) return 'rtmp';
+  if (/^https?:/i.test(tcUrl)) return 'flv';
+  return 'other';
+}
+
+function mediaMtxProtocol(protocol: string | null): PlaybackProtocol {
+  return protocol === 'rtmp' || protocol === 'hls' ? protocol : 'other';
+}
+
 function name(raw: string | null): string | null {
   return raw !== null && raw.length <= MAX_NAME ? raw : null;
 }
@@ -63,7 +93,7 @@ function queryFields(raw: string | null, label: string): Fields {
   const out: Fields = {};
   if (raw === null) return out;
   const params = new URLSearchParams(raw.startsWith('?') ? raw.slice(1) : raw);
-  for (const k of ['key', 'exp', 'sig']) {
+  for (const k of ['key', 'sid', 'exp', 'sig']) {
     const all = params.getAll(k);
     if (all.length > 1) throw new ValidationFailedError(`${label}: ${k} must be given once`);
     if (all.length === 1) out[k] = all[0];
@@ -78,6 +108,7 @@ const NGINX_CALLS = [
   'play_done',
   'done',
   'update',
+  'update_play',
   'connect',
   'record_done',
 ] as const;
@@ -109,15 +140,11 @@ export function parseNginxRtmp(raw: unknown): HookCall {
         clientId: clientId(field(body, 'clientid'), 'clientid'),
       };
     case 'play':
-      return {
-        action: 'play',
-        name: n,
-        exp: field(body, 'exp'),
-        sig: field(body, 'sig'),
-        countViewer: true,
-      };
+      return { action: 'play', name: n, protocol: 'rtmp', lease: 'ttl', ...session(body) };
     case 'play_done':
-      return { action: 'play_done', name: n, exp: field(body, 'exp'), sig: field(body, 'sig') };
+      return { action: 'play_done', name: n, ...session(body) };
+    case 'update_play':
+      return { action: 'update_play', name: n, ...session(body) };
     case 'done':
     case 'update':
     case 'connect':
@@ -161,20 +188,21 @@ export function parseSrs(raw: unknown): HookCall {
       };
     case 'on_unpublish':
       return { action: 'publish_done', name: n, clientId: id };
-    case 'on_play': {
-      const q = queryFields(field(body, 'param'), 'param');
+    case 'on_play':
+      // SRS sends no periodic update but does send on_stop: the session is held until then.
       return {
         action: 'play',
         name: n,
-        exp: field(q, 'exp'),
-        sig: field(q, 'sig'),
-        countViewer: true,
+        protocol: srsProtocol(field(body, 'tcUrl')),
+        lease: 'exp',
+        ...session(queryFields(field(body, 'param'), 'param')),
       };
-    }
-    case 'on_stop': {
-      const q = queryFields(field(body, 'param'), 'param');
-      return { action: 'play_done', name: n, exp: field(q, 'exp'), sig: field(q, 'sig') };
-    }
+    case 'on_stop':
+      return {
+        action: 'play_done',
+        name: n,
+        ...session(queryFields(field(body, 'param'), 'param')),
+      };
     case 'on_connect':
     case 'on_close':
     case 'on_dvr':
@@ -189,8 +217,8 @@ export function parseSrs(raw: unknown): HookCall {
  * "token":"","ip":"127.0.0.1","action":"publish","path":"<id>","protocol":"rtmp",
  * "id":"<uuid>","query":"key=<key>"}`. Only publish and read can be allowed; playback, api,
  * metrics, pprof (and anything newer) are refused. MediaMTX sends no "done" notification
- * through this hook, so a read is authorized but not counted as a viewer (a count that can
- * never go down would be wrong); see the README for runOnRead/runOnUnread.
+ * through this hook, so a read counts its session for PLAY_SESSION_TTL_SEC only (a count that
+ * could never go down would be wrong); see docs/media-servers.md.
  */
 export function parseMediaMtx(raw: unknown): HookCall {
   const body = asObject(raw);
@@ -207,14 +235,29 @@ export function parseMediaMtx(raw: unknown): HookCall {
       clientId: id,
     };
   if (action === 'read') {
-    const q = queryFields(field(body, 'query'), 'query');
+    // No "stopped reading" call exists: a read counts its session for PLAY_SESSION_TTL_SEC.
     return {
       action: 'play',
       name: n,
-      exp: field(q, 'exp'),
-      sig: field(q, 'sig'),
-      countViewer: false,
+      protocol: mediaMtxProtocol(field(body, 'protocol')),
+      lease: 'ttl',
+      ...session(queryFields(field(body, 'query'), 'query')),
     };
   }
   return { action: 'deny' };
+}
+
+const MEDIAMTX_ACTIONS = ['publish', 'read', 'playback', 'api', 'metrics', 'pprof'] as const;
+
+/**
+ * The `action` label of hook_duration_seconds for a request body: the dialect's call/action
+ * when it is one we know, otherwise "other", so no caller can grow the series count.
+ */
+export function hookActionLabel(server: HookServer, body: unknown): string {
+  if (server === 'hls') return 'check';
+  const fields = typeof body === 'object' && body !== null ? (body as Fields) : {};
+  const value = server === 'nginx-rtmp' ? fields.call : fields.action;
+  const known: readonly string[] =
+    server === 'nginx-rtmp' ? NGINX_CALLS : server === 'srs' ? SRS_ACTIONS : MEDIAMTX_ACTIONS;
+  return typeof value === 'string' && known.includes(value) ? value : 'other';
 }

@@ -1,19 +1,31 @@
-import { applyDecorators, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  Controller,
+  HttpCode,
+  Post,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiForbiddenResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ErrorResponseDto } from '../common/api-errors.decorator';
+import type { HookServer } from '../metrics/metrics.service';
+import { HookDurationInterceptor, HookServerName } from './hook-duration.interceptor';
 import { HookSecretGuard } from './hook-secret.guard';
 
 /**
- * A hook controller: POST /api/v1/hooks/<dialect>?secret=…, authenticated by the shared secret
- * and exempt from the per-IP HTTP throttle (one media server makes all the calls).
+ * A hook controller: /api/v1/hooks/<dialect>?secret=…, authenticated by the shared secret,
+ * exempt from the per-IP HTTP throttle (one media server makes all the calls) and timed into
+ * hook_duration_seconds.
  */
-export function HookController(dialect: string) {
+export function HookController(dialect: HookServer) {
   return applyDecorators(
     Controller(`hooks/${dialect}`),
     ApiTags('hooks'),
     SkipThrottle(),
     UseGuards(HookSecretGuard),
+    HookServerName(dialect),
+    UseInterceptors(HookDurationInterceptor),
   );
 }
 

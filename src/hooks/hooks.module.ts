@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { HlsHookController } from './hls-hook.controller';
+import { HookDurationInterceptor } from './hook-duration.interceptor';
 import { HookSecretGuard } from './hook-secret.guard';
 import { HooksService } from './hooks.service';
 import { MediaMtxHookController } from './mediamtx-hook.controller';
@@ -11,7 +13,12 @@ import { SrsHookController } from './srs-hook.controller';
  * by the Fastify adapter's built-in application/x-www-form-urlencoded parser.
  */
 @Module({
-  controllers: [NginxRtmpHookController, SrsHookController, MediaMtxHookController],
-  providers: [HooksService, HookSecretGuard],
+  controllers: [
+    NginxRtmpHookController,
+    SrsHookController,
+    MediaMtxHookController,
+    HlsHookController,
+  ],
+  providers: [HooksService, HookSecretGuard, HookDurationInterceptor],
 })
 export class HooksModule {}

@@ -4,6 +4,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom
 export type MediaServer = 'nginx-rtmp' | 'srs' | 'mediamtx';
 export type RateLimitScope = 'http' | 'ws';
 export type AlertChannel = 'dingtalk' | 'wecom' | 'slack';
+/** Who called a hook: a media server, or nginx's auth_request for HLS. */
+export type HookServer = MediaServer | 'hls';
+export type PlaybackProtocol = 'hls' | 'rtmp' | 'flv' | 'other';
 
 /** Socket events we count; anything else is reported as "other" so labels stay bounded. */
 export const WS_EVENTS = [
@@ -224,6 +227,35 @@ export class MetricsService {
       }),
   );
 
+  readonly playbackSessionsStarted = getOrCreate(
+    'playback_sessions_started_total',
+    () =>
+      new Counter({
+        name: 'playback_sessions_started_total',
+        help: 'Playback sessions that started being counted, by protocol',
+        labelNames: ['protocol'],
+      }),
+  );
+  readonly playbackChecks = getOrCreate(
+    'playback_checks_total',
+    () =>
+      new Counter({
+        name: 'playback_checks_total',
+        help: 'HLS playback checks (nginx auth_request) by result',
+        labelNames: ['result'],
+      }),
+  );
+  readonly hookDuration = getOrCreate(
+    'hook_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'hook_duration_seconds',
+        help: 'Time to answer a media-server hook or HLS check, by caller and action',
+        labelNames: ['server', 'action'],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      }),
+  );
+
   private sources: {
     liveStreams?: ValueSource;
     streamViewers?: ValueSource;
@@ -251,6 +283,10 @@ export class MetricsService {
       this.alertNotifications.labels(channel, 'failed').inc(0);
     }
     this.videoBytes.inc(0);
+    for (const protocol of ['hls', 'rtmp', 'flv', 'other'] as const)
+      this.playbackSessionsStarted.labels(protocol).inc(0);
+    this.playbackChecks.labels('allowed').inc(0);
+    this.playbackChecks.labels('denied').inc(0);
     this.wsErrors.labels('other').inc(0);
     this.installCollector(this.liveStreams, () => this.sources.liveStreams);
     this.installCollector(this.streamViewers, () => this.sources.streamViewers);
@@ -304,6 +340,18 @@ export class MetricsService {
   }
   publishRejected(server: MediaServer): void {
     this.publishAttempts.labels('rejected', server).inc();
+  }
+
+  // Playback
+  playbackSessionStarted(protocol: PlaybackProtocol): void {
+    this.playbackSessionsStarted.labels(protocol).inc();
+  }
+  playbackChecked(allowed: boolean): void {
+    this.playbackChecks.labels(allowed ? 'allowed' : 'denied').inc();
+  }
+  /** `action` must come from a bounded set (the hook dialect's known calls, else "other"). */
+  hookHandled(server: HookServer, action: string, seconds: number): void {
+    this.hookDuration.labels(server, action).observe(seconds);
   }
 
   // Sockets

@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type StreamStatus = 'idle' | 'live' | 'ended';
+/** Who may start a playback session: anyone, or signed-in users (owner and admins always). */
+export type StreamAccess = 'public' | 'members';
 
 @Entity('streams')
 @Index('IDX_streams_owner_status', ['ownerId', 'status'])
@@ -34,8 +36,8 @@ export class StreamEntity {
   @Column('varchar', { length: 16, nullable: true })
   publisherServer!: string | null;
 
-  @Column('integer', { default: 0 })
-  viewers!: number;
+  @Column('varchar', { length: 8, default: 'public' })
+  access!: StreamAccess;
 
   @Column({ type: Date, nullable: true })
   startedAt!: Date | null;

@@ -90,9 +90,9 @@ export class StreamsController {
   @ApiBearerAuth()
   @ApiParam(ID_PARAM)
   @ApiOperation({
-    summary: 'Change title and/or room (owner or admin)',
+    summary: 'Change title, room and/or access (owner or admin)',
     description:
-      'roomId must be an open room, or null to unlink. An ended stream cannot be changed (409).',
+      'roomId must be an open room, or null to unlink. access is public or members. An ended stream cannot be changed (409).',
   })
   @ApiOkResponse({ type: StreamDto })
   @ApiErrors(400, 401, 403, 404, 409)

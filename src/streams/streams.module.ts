@@ -1,8 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LiveStreamLookup } from '../common/ports';
+import { LiveStreamLookup, PlayableStreams } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
-import { PlayUrlSigner } from './play-url.signer';
 import { StreamEntity } from './stream.entity';
 import { StreamsController } from './streams.controller';
 import { StreamsRepository } from './streams.repository';
@@ -23,10 +22,10 @@ export class StreamsModule {
       providers: [
         StreamsRepository,
         StreamsService,
-        PlayUrlSigner,
         { provide: LiveStreamLookup, useExisting: StreamsService },
+        { provide: PlayableStreams, useExisting: StreamsService },
       ],
-      exports: [StreamsService, LiveStreamLookup],
+      exports: [StreamsService, LiveStreamLookup, PlayableStreams],
     };
   }
 }

@@ -4,7 +4,7 @@ import { Not, ObjectLiteral, Repository } from 'typeorm';
 import type { Cursor } from '../common/pagination';
 import { applyKeyset } from '../database/keyset';
 import type { MediaServer } from '../metrics/metrics.service';
-import { StreamEntity, StreamStatus } from './stream.entity';
+import { StreamAccess, StreamEntity, StreamStatus } from './stream.entity';
 
 export interface StreamFilters {
   status?: StreamStatus;
@@ -17,7 +17,7 @@ export interface StreamFilters {
  * publishers, two replicas, a delete racing a publish) cannot both win; `affected` tells
  * the caller whether it did.
  *
- * The hook hot path (findById, markLive, markIdle, inc/decViewers) is written as plain SQL run
+ * The hook hot path (findById, markLive, markIdle) is written as plain SQL run
  * through TypeORM's own driver (its parameter escaping and value hydration, so both dialects
  * behave exactly as with the query builder): measured on SQLite, building a query and
  * hydrating an entity through the query builder cost ~170-250 µs, the statements ~10 µs.
@@ -54,6 +54,7 @@ export class StreamsRepository {
     title: string;
     ownerId: string;
     roomId: string | null;
+    access: StreamAccess;
     keyHash: string;
   }): Promise<StreamEntity> {
     const now = new Date();
@@ -62,7 +63,6 @@ export class StreamsRepository {
       status: 'idle',
       publisherClientId: null,
       publisherServer: null,
-      viewers: 0,
       startedAt: null,
       endedAt: null,
       createdAt: now,
@@ -109,7 +109,7 @@ export class StreamsRepository {
 
   async updateDetails(
     id: string,
-    patch: { title?: string; roomId?: string | null },
+    patch: { title?: string; roomId?: string | null; access?: StreamAccess },
   ): Promise<boolean> {
     const r = await this.repo.update(
       { id, status: Not('ended') },
@@ -138,7 +138,7 @@ export class StreamsRepository {
     now = new Date(),
   ): Promise<boolean> {
     const affected = await this.run(
-      `UPDATE "streams" SET "status" = 'live', "publisherClientId" = :clientId, "publisherServer" = :server, "startedAt" = :now, "endedAt" = NULL, "viewers" = 0, "updatedAt" = :now
+      `UPDATE "streams" SET "status" = 'live', "publisherClientId" = :clientId, "publisherServer" = :server, "startedAt" = :now, "endedAt" = NULL, "updatedAt" = :now
        WHERE "id" = :id AND "status" = 'idle' AND "keyHash" = :keyHash`,
       { id, keyHash, clientId, server, now },
     );
@@ -152,7 +152,7 @@ export class StreamsRepository {
         ? '"publisherClientId" IS NULL'
         : '"publisherClientId" = :publisherClientId';
     const affected = await this.run(
-      `UPDATE "streams" SET "status" = 'idle', "publisherClientId" = NULL, "publisherServer" = NULL, "viewers" = 0, "endedAt" = :now, "updatedAt" = :now
+      `UPDATE "streams" SET "status" = 'idle', "publisherClientId" = NULL, "publisherServer" = NULL, "endedAt" = :now, "updatedAt" = :now
        WHERE "id" = :id AND "status" = 'live' AND ${session}`,
       { id, publisherClientId, now },
     );
@@ -171,7 +171,6 @@ export class StreamsRepository {
         status: 'ended',
         publisherClientId: null,
         publisherServer: null,
-        viewers: 0,
         endedAt: now,
         updatedAt: now,
       },
@@ -179,34 +178,13 @@ export class StreamsRepository {
     return r.affected === 1;
   }
 
-  /** +1 viewer, only while live; false when the stream is not live. */
-  async incViewers(id: string): Promise<boolean> {
-    const affected = await this.run(
-      `UPDATE "streams" SET "viewers" = "viewers" + 1, "updatedAt" = :now WHERE "id" = :id AND "status" = 'live'`,
-      { id, now: new Date() },
-    );
-    return affected === 1;
-  }
-
-  /** -1 viewer, never below zero, only while live. */
-  async decViewers(id: string): Promise<boolean> {
-    const affected = await this.run(
-      `UPDATE "streams" SET "viewers" = "viewers" - 1, "updatedAt" = :now WHERE "id" = :id AND "status" = 'live' AND "viewers" > 0`,
-      { id, now: new Date() },
-    );
-    return affected === 1;
-  }
-
   countLive(): Promise<number> {
     return this.repo.countBy({ status: 'live' });
   }
 
-  async sumViewersLive(): Promise<number> {
-    const row = await this.repo
-      .createQueryBuilder('s')
-      .select('COALESCE(SUM(s.viewers), 0)', 'total')
-      .where('s.status = :status', { status: 'live' })
-      .getRawOne<{ total: string | number }>();
-    return Number(row?.total ?? 0);
+  /** Ids of the live streams (for stream_viewers, summed over them from the session store). */
+  async listLiveIds(): Promise<string[]> {
+    const rows = await this.repo.find({ select: { id: true }, where: { status: 'live' } });
+    return rows.map((r) => r.id);
   }
 }

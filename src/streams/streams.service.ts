@@ -16,6 +16,7 @@ import {
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import {
   LiveStreamLookup,
+  PlayableStreams,
   RoomLookup,
   STREAM_LIVE,
   STREAM_OFFLINE,
@@ -28,12 +29,16 @@ import type { CreateStreamDto } from './dto/create-stream.dto';
 import type { ListStreamsQueryDto } from './dto/list-streams.query';
 import type { StreamDto, StreamWithKeyDto } from './dto/stream.dto';
 import type { UpdateStreamDto } from './dto/update-stream.dto';
-import { PlayUrlSigner } from './play-url.signer';
-import type { StreamEntity } from './stream.entity';
+import { PlaybackUrls } from '../playback/playback-urls';
+import { ViewerSessions } from '../playback/viewer-sessions.service';
+import type { StreamAccess, StreamEntity } from './stream.entity';
 import { normalizeUuid } from './stream-id';
 import { generateStreamKey, hashStreamKey, streamKeyMatches } from './stream-key';
 import { StreamsRepository } from './streams.repository';
 import { TtlCache } from './ttl-cache';
+
+/** A public view without its live viewer count (what the view cache keeps). */
+type CachedView = Omit<StreamDto, 'viewers'>;
 
 /**
  * How long a public stream view may be served from memory. Changes made through this
@@ -45,15 +50,7 @@ const VIEW_CACHE_MAX_ENTRIES = 10_000;
 
 /** Why a hook call was refused; logged for operators, never sent to players or publishers. */
 export type RefusalReason =
-  | 'unknown-stream'
-  | 'missing-key'
-  | 'wrong-key'
-  | 'ended'
-  | 'already-live'
-  | 'bad-signature'
-  | 'expired'
-  | 'not-live'
-  | 'unavailable';
+  'unknown-stream' | 'missing-key' | 'wrong-key' | 'ended' | 'already-live' | 'unavailable';
 
 type PublishOutcome = { ok: true; roomId: string | null } | { ok: false; reason: RefusalReason };
 
@@ -63,16 +60,17 @@ type PublishOutcome = { ok: true; roomId: string | null } | { ok: false; reason:
  * controllers translate that into each media server's dialect.
  */
 @Injectable()
-export class StreamsService implements LiveStreamLookup, OnModuleInit {
+export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModuleInit {
   private readonly log = new Logger('StreamsService');
-  private readonly views = new TtlCache<StreamDto>(VIEW_CACHE_TTL_MS, VIEW_CACHE_MAX_ENTRIES);
+  private readonly views = new TtlCache<CachedView>(VIEW_CACHE_TTL_MS, VIEW_CACHE_MAX_ENTRIES);
   /** Offered by rooms when that feature is present; without it any well-formed room id is accepted. */
   private rooms?: RoomLookup;
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     private readonly repo: StreamsRepository,
-    private readonly signer: PlayUrlSigner,
+    private readonly urls: PlaybackUrls,
+    private readonly viewers: ViewerSessions,
     private readonly events: EventEmitter2,
     private readonly metrics: MetricsService,
     private readonly moduleRef: ModuleRef,
@@ -88,7 +86,11 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
     }
     // Read from the database at scrape time so every replica reports the cluster-wide value.
     this.metrics.setSource('liveStreams', () => this.repo.countLive());
-    this.metrics.setSource('streamViewers', () => this.repo.sumViewersLive());
+    this.metrics.setSource('streamViewers', async () => {
+      let sum = 0;
+      for (const n of (await this.viewers.counts(await this.repo.listLiveIds())).values()) sum += n;
+      return sum;
+    });
   }
 
   /* ------------------------------------------------------------------ REST */
@@ -110,19 +112,22 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
       title: dto.title,
       ownerId: user.id,
       roomId,
+      access: dto.access ?? 'public',
       keyHash: hashStreamKey(key),
     });
-    return this.ownerView(stream, key);
+    return this.ownerView(stream, key, 0);
   }
 
   async get(id: string): Promise<StreamDto> {
-    const cached = this.views.get(id);
-    if (cached) return cached;
-    const stream = await this.repo.findById(id);
-    if (!stream) throw new NotFoundError('stream');
-    const view = this.publicView(stream);
-    this.views.set(id, view);
-    return view;
+    let view = this.views.get(id);
+    if (!view) {
+      const stream = await this.repo.findById(id);
+      if (!stream) throw new NotFoundError('stream');
+      view = this.publicView(stream);
+      this.views.set(id, view);
+    }
+    // The count is never cached: it is one store read, and a player that left must not linger.
+    return this.withViewers(view, view.status === 'live' ? await this.viewers.count(id) : 0);
   }
 
   async list(query: ListStreamsQueryDto): Promise<Page<StreamDto>> {
@@ -132,24 +137,40 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
       decodeCursor(query.cursor),
       limit,
     );
-    return toPage(rows, limit, (s) => this.publicView(s));
+    const counts = await this.viewers.counts(
+      rows.filter((s) => s.status === 'live').map((s) => s.id),
+    );
+    return toPage(rows, limit, (s) => this.withViewers(this.publicView(s), counts.get(s.id) ?? 0));
   }
 
   /** LiveStreamLookup port: the stream live in a room (the latest to go live), or null. */
   async findLiveByRoom(roomId: string): Promise<StreamDto | null> {
     const id = normalizeUuid(roomId);
     const stream = id === null ? null : await this.repo.findLiveByRoom(id);
-    return stream ? this.publicView(stream) : null;
+    return stream
+      ? this.withViewers(this.publicView(stream), await this.viewers.count(stream.id))
+      : null;
+  }
+
+  /** PlayableStreams port: what the play checks and new playback sessions need (one read). */
+  async findPlayable(
+    id: string,
+  ): Promise<{ status: StreamEntity['status']; access: StreamAccess; ownerId: string } | null> {
+    const stream = await this.repo.findById(id);
+    return stream
+      ? { status: stream.status, access: stream.access, ownerId: stream.ownerId }
+      : null;
   }
 
   async update(user: AuthUser, id: string, dto: UpdateStreamDto): Promise<StreamDto> {
-    if (dto.title === undefined && dto.roomId === undefined)
-      throw new ValidationFailedError('provide title and/or roomId');
+    if (dto.title === undefined && dto.roomId === undefined && dto.access === undefined)
+      throw new ValidationFailedError('provide title, roomId and/or access');
     const before = await this.manageable(user, id);
     if (dto.roomId) await this.assertRoomOpen(dto.roomId);
-    const patch: { title?: string; roomId?: string | null } = {};
+    const patch: { title?: string; roomId?: string | null; access?: StreamAccess } = {};
     if (dto.title !== undefined) patch.title = dto.title;
     if (dto.roomId !== undefined) patch.roomId = dto.roomId;
+    if (dto.access !== undefined) patch.access = dto.access;
     if (!(await this.repo.updateDetails(id, patch)))
       throw new ConflictError('stream has ended and can no longer be changed');
     this.views.delete(id);
@@ -159,7 +180,10 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
       this.emit(STREAM_OFFLINE, { streamId: id, roomId: before.roomId });
       this.emit(STREAM_LIVE, { streamId: id, roomId: after.roomId });
     }
-    return this.publicView(after);
+    return this.withViewers(
+      this.publicView(after),
+      after.status === 'live' ? await this.viewers.count(id) : 0,
+    );
   }
 
   /** Ends the stream for good (a live one goes offline first). Idempotent. */
@@ -186,7 +210,8 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
     if (!(await this.repo.rotateKeyHash(id, hashStreamKey(key))))
       throw new ConflictError('stream has ended and can no longer be changed');
     this.views.delete(id);
-    return this.ownerView(await this.mustFind(id), key);
+    const after = await this.mustFind(id);
+    return this.ownerView(after, key, after.status === 'live' ? await this.viewers.count(id) : 0);
   }
 
   /* ----------------------------------------------------------------- hooks */
@@ -256,71 +281,7 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
     }, 'publish_done');
   }
 
-  /**
-   * play / read: a genuine, unexpired play signature for a live stream. With `countViewer`
-   * the check and the +1 are one conditional UPDATE (no read at all). Fails closed.
-   */
-  async authorizePlay(
-    server: MediaServer,
-    rawStreamId: string | null,
-    exp: string | null,
-    sig: string | null,
-    opts: { countViewer: boolean } = { countViewer: true },
-  ): Promise<boolean> {
-    const streamId = normalizeUuid(rawStreamId);
-    const reason =
-      streamId === null
-        ? 'unknown-stream'
-        : await this.playRefusal(streamId, exp, sig, opts.countViewer);
-    if (reason !== undefined) {
-      this.log.debug({ streamId: streamId ?? undefined, server, reason }, 'Play refused');
-      return false;
-    }
-    if (opts.countViewer && streamId !== null) this.views.delete(streamId);
-    return true;
-  }
-
-  /**
-   * play_done / on_stop: -1 viewer, never below zero. Only for a genuine signature (expiry
-   * ignored: the URL may have expired while the viewer watched), since only such a play
-   * was counted.
-   */
-  async playDone(
-    rawStreamId: string | null,
-    exp: string | null,
-    sig: string | null,
-  ): Promise<void> {
-    const streamId = normalizeUuid(rawStreamId);
-    if (streamId === null || !this.signer.isGenuine(streamId, exp, sig)) return;
-    if (await this.bounded(() => this.repo.decViewers(streamId), 'play_done'))
-      this.views.delete(streamId);
-  }
-
   /* --------------------------------------------------------------- helpers */
-
-  private async playRefusal(
-    streamId: string,
-    exp: string | null,
-    sig: string | null,
-    countViewer: boolean,
-  ): Promise<RefusalReason | undefined> {
-    const check = this.signer.verify(streamId, exp, sig);
-    if (check === 'invalid') return 'bad-signature';
-    if (check === 'expired') return 'expired';
-    try {
-      const live = await this.bounded(
-        async () =>
-          countViewer
-            ? this.repo.incViewers(streamId)
-            : (await this.repo.findById(streamId))?.status === 'live',
-        'play authorization',
-      );
-      return live ? undefined : 'not-live';
-    } catch (err) {
-      this.logHookFailure(err, 'play authorization');
-      return 'unavailable';
-    }
-  }
 
   private async publishBounded(
     server: MediaServer,
@@ -406,32 +367,48 @@ export class StreamsService implements LiveStreamLookup, OnModuleInit {
     this.events.emit(event, payload);
   }
 
-  private publicView(s: StreamEntity): StreamDto {
-    const { exp, sig } = this.signer.sign(s.id);
-    const q = `exp=${exp}&sig=${sig}`;
+  /**
+   * What anyone may see. Since 0.2 it carries no play URLs: a URL handed to everyone would count
+   * nobody; each player asks POST /streams/:id/playback for its own session.
+   */
+  private publicView(s: StreamEntity): CachedView {
     return {
       id: s.id,
       title: s.title,
       status: s.status,
+      access: s.access,
       ownerId: s.ownerId,
       roomId: s.roomId,
-      viewers: s.viewers,
       startedAt: s.startedAt ? s.startedAt.toISOString() : null,
       endedAt: s.endedAt ? s.endedAt.toISOString() : null,
       createdAt: s.createdAt.toISOString(),
-      playback: {
-        hls: `${this.config.media.hlsBaseUrl}/${s.id}.m3u8?${q}`,
-        flv: `${this.config.media.flvBaseUrl}/${s.id}.flv?${q}`,
-      },
     };
   }
 
-  private ownerView(s: StreamEntity, key: string): StreamWithKeyDto {
+  /** The view with its viewer count, in the contract's field order. */
+  private withViewers(v: CachedView, viewers: number): StreamDto {
+    return {
+      id: v.id,
+      title: v.title,
+      status: v.status,
+      access: v.access,
+      ownerId: v.ownerId,
+      roomId: v.roomId,
+      viewers,
+      startedAt: v.startedAt,
+      endedAt: v.endedAt,
+      createdAt: v.createdAt,
+    };
+  }
+
+  private ownerView(s: StreamEntity, key: string, viewers: number): StreamWithKeyDto {
     const rtmpUrl = this.config.media.rtmpIngestUrl;
     const streamName = `${s.id}?key=${key}`;
     return {
-      ...this.publicView(s),
+      ...this.withViewers(this.publicView(s), viewers),
       streamKey: key,
+      // The owner's own preview: a session like any player's (counted once it plays).
+      playback: this.urls.issue(s.id),
       ingest: { rtmpUrl, streamName, url: `${rtmpUrl}/${streamName}` },
     };
   }

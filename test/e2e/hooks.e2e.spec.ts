@@ -15,8 +15,9 @@ import {
   metricValue,
   nginxBody,
   nginxHook,
-  playArgs,
+  playSession,
   signPlay,
+  signPlayV1,
   srsBody,
   srsHook,
 } from '../media/hook-client';
@@ -50,10 +51,13 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
     nginxHook(t.http, nginxBody('publish', id, `key=${key}`, clientid));
   const publishDone = (id: string, key: string, clientid = '3') =>
     nginxHook(t.http, nginxBody('publish_done', id, `key=${key}`, clientid));
-  const play = (id: string, exp: string, sig: string, clientid = '8') =>
-    nginxHook(t.http, nginxBody('play', id, `exp=${exp}&sig=${sig}`, clientid));
-  const playDone = (id: string, exp: string, sig: string, clientid = '8') =>
-    nginxHook(t.http, nginxBody('play_done', id, `exp=${exp}&sig=${sig}`, clientid));
+  /** A player's query: `sid=…&exp=…&sig=…`. */
+  const q = (sid: string, exp: string | number, sig: string) => `sid=${sid}&exp=${exp}&sig=${sig}`;
+  const play = (id: string, query: string, clientid = '8') =>
+    nginxHook(t.http, nginxBody('play', id, query, clientid));
+  const playDone = (id: string, query: string, clientid = '8') =>
+    nginxHook(t.http, nginxBody('play_done', id, query, clientid));
+  const session = (id: string) => playSession(t.http, id);
 
   describe('nginx-rtmp', () => {
     it('lets the right key publish: live, startedAt, publisher recorded, stream.live emitted, metrics counted', async () => {
@@ -198,58 +202,102 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
       expect((await getStream(t.http, s.id)).status).toBe('live');
     });
 
-    it('allows play only with a genuine unexpired signature for a live stream, and counts viewers', async () => {
+    it('allows play only with a valid session for a live stream, and counts each session once', async () => {
       const s = await fresh();
-      const { exp, sig } = playArgs(await getStream(t.http, s.id));
-      expect((await play(s.id, exp, sig)).status).toBe(403); // not live yet
+      const a = await session(s.id);
+      expect((await play(s.id, a.query)).status).toBe(403); // not live yet
       expect((await publish(s.id, s.key)).status).toBe(200);
 
-      const past = Math.floor(Date.now() / 1000) - 5;
+      const now = Math.floor(Date.now() / 1000);
+      const past = now - 5;
       const other = await fresh();
-      const forged = sig.slice(0, -2) + (sig.endsWith('AA') ? 'BB' : 'AA');
-      for (const [what, e, g] of [
-        ['expired', String(past), signPlay(s.id, past)],
-        ['forged', exp, forged],
-        ['other stream', exp, playArgs(await getStream(t.http, other.id)).sig],
-        ['other secret', exp, signPlay(s.id, Number(exp), 'another-play-secret-0123456789abc')],
-        ['tampered exp', String(Number(exp) + 1000), sig],
-        ['missing', '', ''],
+      const forged = a.sig.slice(0, -2) + (a.sig.endsWith('AA') ? 'BB' : 'AA');
+      for (const [what, query] of [
+        ['expired', q(a.sid, past, signPlay(s.id, a.sid, past))],
+        ['forged', q(a.sid, a.exp, forged)],
+        ['other stream', (await session(other.id)).query],
+        ['other session', q((await session(s.id)).sid, a.exp, a.sig)],
+        [
+          'other secret',
+          q(
+            a.sid,
+            a.exp,
+            signPlay(s.id, a.sid, Number(a.exp), 'another-play-secret-0123456789abc'),
+          ),
+        ],
+        ['tampered exp', q(a.sid, Number(a.exp) + 1000, a.sig)],
+        ['0.1 form without session', `exp=${a.exp}&sig=${signPlayV1(s.id, Number(a.exp))}`],
+        ['0.1 form with a session id', q(a.sid, a.exp, signPlayV1(s.id, Number(a.exp)))],
+        ['missing', ''],
       ]) {
-        const r = await play(s.id, e, g);
+        const r = await play(s.id, query);
         expect({ what, status: r.status }).toEqual({ what, status: 403 });
       }
       expect((await getStream(t.http, s.id)).viewers).toBe(0);
 
-      expect((await play(s.id, exp, sig, '20')).status).toBe(200);
+      expect((await play(s.id, a.query, '20')).status).toBe(200);
       expect((await getStream(t.http, s.id)).viewers).toBe(1);
-      expect((await play(s.id, exp, sig, '21')).status).toBe(200);
+      // The same session playing again (a reconnect) is still one viewer.
+      expect((await play(s.id, a.query, '21')).status).toBe(200);
+      expect((await getStream(t.http, s.id)).viewers).toBe(1);
+      const b = await session(s.id);
+      expect((await play(s.id, b.query, '22')).status).toBe(200);
       expect((await getStream(t.http, s.id)).viewers).toBe(2);
       expect(await metricValue(t.http, 'stream_viewers')).toBeGreaterThanOrEqual(2);
 
-      // play_done of a forged play changes nothing; genuine ones count down, never below zero.
-      expect((await playDone(s.id, exp, forged)).status).toBe(200);
+      // play_done of a forged session changes nothing; a genuine one closes its session at once.
+      expect((await playDone(s.id, q(a.sid, a.exp, forged))).status).toBe(200);
       expect((await getStream(t.http, s.id)).viewers).toBe(2);
-      for (const expected of [1, 0, 0, 0]) {
-        expect((await playDone(s.id, exp, sig)).status).toBe(200);
+      for (const expected of [1, 1]) {
+        expect((await playDone(s.id, a.query)).status).toBe(200);
         expect((await getStream(t.http, s.id)).viewers).toBe(expected);
       }
-      // A viewer whose URL expired while watching still leaves.
-      const stale = Math.floor(Date.now() / 1000) + 1;
-      expect((await play(s.id, String(stale), signPlay(s.id, stale))).status).toBe(200);
-      expect((await getStream(t.http, s.id)).viewers).toBe(1);
-      await until(() => Date.now() / 1000 > stale + 1, { timeoutMs: 5000 });
-      expect((await playDone(s.id, String(stale), signPlay(s.id, stale))).status).toBe(200);
+      expect((await playDone(s.id, b.query)).status).toBe(200);
       expect((await getStream(t.http, s.id)).viewers).toBe(0);
 
-      // Viewers reset to 0 when the stream goes offline.
-      await play(s.id, exp, sig, '30');
-      await play(s.id, exp, sig, '31');
+      // A viewer whose URL expired while watching still leaves.
+      const stale = Math.floor(Date.now() / 1000) + 1;
+      const staleSid = (await session(s.id)).sid;
+      const staleQuery = q(staleSid, stale, signPlay(s.id, staleSid, stale));
+      expect((await play(s.id, staleQuery)).status).toBe(200);
+      expect((await getStream(t.http, s.id)).viewers).toBe(1);
+      await until(() => Date.now() / 1000 > stale + 1, { timeoutMs: 5000 });
+      expect((await playDone(s.id, staleQuery)).status).toBe(200);
+      expect((await getStream(t.http, s.id)).viewers).toBe(0);
+
+      // Viewers read 0 once the stream is offline, and nobody may play it.
+      await play(s.id, a.query, '30');
+      await play(s.id, b.query, '31');
       expect((await getStream(t.http, s.id)).viewers).toBe(2);
       expect((await publishDone(s.id, s.key)).status).toBe(200);
       expect(await getStream(t.http, s.id)).toMatchObject({ status: 'idle', viewers: 0 });
-      expect((await playDone(s.id, exp, sig)).status).toBe(200);
+      expect((await playDone(s.id, a.query)).status).toBe(200);
       expect((await getStream(t.http, s.id)).viewers).toBe(0);
-      expect((await play(s.id, exp, sig)).status).toBe(403);
+      expect((await play(s.id, a.query)).status).toBe(403);
+    });
+
+    it('answers update_play 2xx while the session is valid (refreshing it) and 403 once the stream is not live', async () => {
+      const s = await fresh();
+      expect((await publish(s.id, s.key)).status).toBe(200);
+      const a = await session(s.id);
+      const update = (query: string) =>
+        nginxHook(t.http, nginxBody('update_play', s.id, query, '50'));
+      // An update for a session nginx let through is counted too (e.g. after an OnAir restart).
+      expect((await update(a.query)).status).toBe(200);
+      expect((await getStream(t.http, s.id)).viewers).toBe(1);
+      const forged = a.sig.slice(0, -1) + (a.sig.endsWith('A') ? 'B' : 'A');
+      expect((await update(q(a.sid, a.exp, forged))).status).toBe(403);
+      expect((await update(`exp=${a.exp}&sig=${signPlayV1(s.id, Number(a.exp))}`)).status).toBe(
+        403,
+      );
+      const past = Math.floor(Date.now() / 1000) - 1;
+      expect((await update(q(a.sid, past, signPlay(s.id, a.sid, past)))).status).toBe(403);
+      expect((await getStream(t.http, s.id)).viewers).toBe(1);
+
+      expect((await publishDone(s.id, s.key)).status).toBe(200);
+      expect((await update(a.query)).status).toBe(403);
+      expect((await t.http.delete(`/api/v1/streams/${s.id}`, owner.token)).status).toBe(204);
+      expect((await update(a.query)).status).toBe(403);
     });
   });
 
@@ -317,21 +365,29 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
         (await srsHook(t.http, srsBody('on_publish', s.id, `?key=${s.key}`, 'second'))).body,
       ).toEqual({ code: 403 });
 
-      const { exp, sig } = playArgs(await getStream(t.http, s.id));
+      const { sid, exp, sig } = await session(s.id);
       expect(
-        (await srsHook(t.http, srsBody('on_play', s.id, `?exp=${exp}&sig=${sig}`, 'p1'))).body,
+        (await srsHook(t.http, srsBody('on_play', s.id, `?${q(sid, exp, sig)}`, 'p1'))).body,
       ).toEqual({ code: 0 });
       expect(
         (
           await srsHook(
             t.http,
-            srsBody('on_play', s.id, `?exp=${exp}&sig=forged${sig.slice(6)}`, 'p2'),
+            srsBody('on_play', s.id, `?${q(sid, exp, `forged${sig.slice(6)}`)}`, 'p2'),
+          )
+        ).body,
+      ).toEqual({ code: 403 });
+      expect(
+        (
+          await srsHook(
+            t.http,
+            srsBody('on_play', s.id, `?exp=${exp}&sig=${signPlayV1(s.id, Number(exp))}`, 'p3'),
           )
         ).body,
       ).toEqual({ code: 403 });
       expect((await getStream(t.http, s.id)).viewers).toBe(1);
       expect(
-        (await srsHook(t.http, srsBody('on_stop', s.id, `?exp=${exp}&sig=${sig}`, 'p1'))).body,
+        (await srsHook(t.http, srsBody('on_stop', s.id, `?${q(sid, exp, sig)}`, 'p1'))).body,
       ).toEqual({ code: 0 });
       expect((await getStream(t.http, s.id)).viewers).toBe(0);
 
@@ -378,7 +434,7 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
   });
 
   describe('MediaMTX', () => {
-    it('answers 200 / 401, allows only publish and read, and does not count reads as viewers', async () => {
+    it('answers 200 / 401, allows only publish and read, and counts a read session once', async () => {
       const s = await fresh();
       expect((await mediamtxHook(t.http, mediamtxBody('publish', s.id, 'key=wrong'))).status).toBe(
         401,
@@ -391,37 +447,33 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
           .status,
       ).toBe(401);
 
-      const { exp, sig } = playArgs(await getStream(t.http, s.id));
+      const { sid, exp, sig, query } = await session(s.id);
+      expect((await mediamtxHook(t.http, mediamtxBody('read', s.id, query, null))).status).toBe(
+        200,
+      );
       expect(
-        (await mediamtxHook(t.http, mediamtxBody('read', s.id, `exp=${exp}&sig=${sig}`, null)))
-          .status,
+        (await mediamtxHook(t.http, mediamtxBody('read', `/${s.id}`, query, null))).status,
       ).toBe(200);
       expect(
         (
           await mediamtxHook(
             t.http,
-            mediamtxBody('read', `/${s.id}`, `exp=${exp}&sig=${sig}`, null),
-          )
-        ).status,
-      ).toBe(200);
-      expect(
-        (
-          await mediamtxHook(
-            t.http,
-            mediamtxBody(
-              'read',
-              s.id,
-              `exp=${exp}&sig=${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`,
-            ),
+            mediamtxBody('read', s.id, `exp=${exp}&sig=${signPlayV1(s.id, Number(exp))}`),
           )
         ).status,
       ).toBe(401);
-      expect((await getStream(t.http, s.id)).viewers).toBe(0);
+      expect(
+        (
+          await mediamtxHook(
+            t.http,
+            mediamtxBody('read', s.id, q(sid, exp, `${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`)),
+          )
+        ).status,
+      ).toBe(401);
+      // Two reads of one session: one viewer (for PLAY_SESSION_TTL_SEC; MediaMTX says nothing on leave).
+      expect((await getStream(t.http, s.id)).viewers).toBe(1);
       for (const action of ['playback', 'api', 'metrics', 'pprof', 'something-new']) {
-        const r = await mediamtxHook(
-          t.http,
-          mediamtxBody(action, s.id, `key=${s.key}&exp=${exp}&sig=${sig}`),
-        );
+        const r = await mediamtxHook(t.http, mediamtxBody(action, s.id, `key=${s.key}&${query}`));
         expect({ action, status: r.status }).toEqual({ action, status: 401 });
       }
       expect((await mediamtxHook(t.http, { path: s.id })).status).toBe(400);
@@ -429,13 +481,15 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
   });
 
   describe('metrics', () => {
-    it('reports live_streams and stream_viewers from the database', async () => {
+    it('reports live_streams and stream_viewers (sessions summed over live streams)', async () => {
       const s = await fresh();
       expect((await publish(s.id, s.key)).status).toBe(200);
-      const { exp, sig } = playArgs(await getStream(t.http, s.id));
-      await play(s.id, exp, sig, '41');
-      await play(s.id, exp, sig, '42');
-      await play(s.id, exp, sig, '43');
+      const started = await metricValue(t.http, 'playback_sessions_started_total{protocol="rtmp"}');
+      for (const clientid of ['41', '42', '43'])
+        await play(s.id, (await session(s.id)).query, clientid);
+      expect(await metricValue(t.http, 'playback_sessions_started_total{protocol="rtmp"}')).toBe(
+        started + 3,
+      );
       const live: any[] = [];
       let cursor: string | null = null;
       do {
@@ -461,8 +515,8 @@ describe.each(modes)('media-server hooks (%s)', (mode) => {
   it('never writes keys, signatures or the hook secret to the logs', async () => {
     const s = await fresh();
     await publish(s.id, s.key);
-    const { exp, sig } = playArgs(await getStream(t.http, s.id));
-    await play(s.id, exp, sig);
+    const { sig, query } = await session(s.id);
+    await play(s.id, query);
     await publish(s.id, 'wrong-key-value-123');
     const logs = t.logs().join('\n');
     expect(logs).toContain('Publish accepted');
@@ -509,10 +563,9 @@ describe.each(modes)('hooks fail closed when the database cannot answer (%s)', (
       expect(ms).toBeLessThan(2000);
       const srs = await srsHook(t.http, srsBody('on_publish', s.id, `?key=${s.key}`));
       expect(srs.body).toEqual({ code: 403 });
-      const { exp, sig } = playArgs(s.body);
-      expect(
-        (await nginxHook(t.http, nginxBody('play', s.id, `exp=${exp}&sig=${sig}`))).status,
-      ).toBe(403);
+      // The owner's preview session is valid; only the stream state cannot be read.
+      const preview = new URL(s.body.playback.hls as string).search.slice(1);
+      expect((await nginxHook(t.http, nginxBody('play', s.id, preview))).status).toBe(403);
       expect(t.logs().some((l) => l.includes('failed closed'))).toBe(true);
     } finally {
       await release();

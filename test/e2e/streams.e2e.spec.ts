@@ -9,7 +9,7 @@ import {
   getStream,
   nginxBody,
   nginxHook,
-  playArgs,
+  sessionArgs,
   signPlay,
 } from '../media/hook-client';
 
@@ -54,6 +54,7 @@ describe.each(modes)('streams API (%s)', (mode) => {
     expect(s).toMatchObject({
       title: 'Tech talk',
       status: 'idle',
+      access: 'public',
       ownerId: u.id,
       roomId: null,
       viewers: 0,
@@ -68,14 +69,15 @@ describe.each(modes)('streams API (%s)', (mode) => {
       streamName: `${s.id}?key=${s.streamKey}`,
       url: `rtmp://localhost:1935/live/${s.id}?key=${s.streamKey}`,
     });
-    expect(s.playback.hls).toMatch(
-      new RegExp(`^http://localhost:8080/hls/${s.id}\\.m3u8\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`),
-    );
-    expect(s.playback.flv).toMatch(
-      new RegExp(`^http://localhost:8080/live/${s.id}\\.flv\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`),
-    );
-    const { exp, sig } = playArgs(s);
-    expect(sig).toBe(signPlay(s.id, Number(exp)));
+    // The owner's preview session: same shape as POST /streams/:id/playback.
+    const q = '\\?sid=[A-Za-z0-9_-]{22}&exp=\\d+&sig=[A-Za-z0-9_-]{43}$';
+    expect(s.playback.hls).toMatch(new RegExp(`^http://localhost:8080/hls/${s.id}\\.m3u8${q}`));
+    expect(s.playback.rtmp).toMatch(new RegExp(`^rtmp://localhost:1935/live/${s.id}${q}`));
+    expect(s.playback.flv).toBeNull();
+    const { sid, exp, sig } = sessionArgs(s.playback.hls);
+    expect(s.playback.sessionId).toBe(sid);
+    expect(s.playback.expiresAt).toBe(new Date(Number(exp) * 1000).toISOString());
+    expect(sig).toBe(signPlay(s.id, sid, Number(exp)));
     expect(Number(exp) - Date.now() / 1000).toBeGreaterThan(3500);
 
     const got = await t.http.get(`/api/v1/streams/${s.id}`);
@@ -84,7 +86,10 @@ describe.each(modes)('streams API (%s)', (mode) => {
     expect(got.body.ingest).toBeUndefined();
     expect(got.text).not.toContain(s.streamKey);
     const { streamKey: _k, ingest: _i, playback: _p, ...rest } = s;
-    expect(got.body).toMatchObject(rest);
+    expect(got.body).toEqual(rest);
+    // 0.2: the public view carries no signed URLs.
+    expect(got.body.playback).toBeUndefined();
+    expect(got.text).not.toContain('sig=');
 
     const asOwner = await t.http.get(`/api/v1/streams/${s.id}`, u.token);
     expect(asOwner.text).not.toContain(s.streamKey);

@@ -190,6 +190,7 @@ export const NGINX_RTMP_PLACEHOLDERS = [
   'HLS_PATH',
   'ONAIR_HOOK_URL',
   'HOOK_SECRET',
+  'ONAIR_HLS_AUTH_URL',
 ] as const;
 
 export type NginxRtmpPlaceholder = (typeof NGINX_RTMP_PLACEHOLDERS)[number];
@@ -205,6 +206,8 @@ export interface NginxRtmpConfigVars {
   ONAIR_HOOK_URL: string;
   /** URL-safe secret. */
   HOOK_SECRET: string;
+  /** OnAir's HLS check; defaults to ONAIR_HOOK_URL with /nginx-rtmp replaced by /hls. */
+  ONAIR_HLS_AUTH_URL?: string;
   /** Defaults to $RTMP_MODULE_PATH or Debian's module path. */
   RTMP_MODULE_PATH?: string;
 }
@@ -246,6 +249,8 @@ export function renderNginxRtmpConfig(vars: NginxRtmpConfigVars, template?: stri
     HLS_PATH: vars.HLS_PATH,
     ONAIR_HOOK_URL: vars.ONAIR_HOOK_URL,
     HOOK_SECRET: vars.HOOK_SECRET,
+    ONAIR_HLS_AUTH_URL:
+      vars.ONAIR_HLS_AUTH_URL ?? vars.ONAIR_HOOK_URL.replace(/\/nginx-rtmp$/, '/hls'),
   };
   for (const name of NGINX_RTMP_PLACEHOLDERS) {
     const v = values[name];
@@ -259,6 +264,11 @@ export function renderNginxRtmpConfig(vars: NginxRtmpConfigVars, template?: stri
     throw new Error(`nginx-rtmp config: bad HTTP_PORT ${values.HTTP_PORT}`);
   if (!SAFE_SECRET.test(values.HOOK_SECRET)) {
     throw new Error('nginx-rtmp config: HOOK_SECRET must be URL-safe ([A-Za-z0-9._~-])');
+  }
+  if (!/^http:\/\/[^/?#]+(\/[^?#]*)?$/.test(values.ONAIR_HLS_AUTH_URL)) {
+    throw new Error(
+      'nginx-rtmp config: ONAIR_HLS_AUTH_URL must be a plain http:// URL without query string',
+    );
   }
   if (!/^http:\/\/[^/?#]+(\/[^?#]*)?$/.test(values.ONAIR_HOOK_URL)) {
     throw new Error(

@@ -31,14 +31,46 @@ export async function getStream(http: Http, id: string): Promise<any> {
   return r.body;
 }
 
-/** exp and sig of a public view's signed playback URL. */
-export function playArgs(view: { playback: { hls: string } }): { exp: string; sig: string } {
-  const u = new URL(view.playback.hls);
-  return { exp: u.searchParams.get('exp')!, sig: u.searchParams.get('sig')! };
+export interface PlaySessionArgs {
+  sid: string;
+  exp: string;
+  sig: string;
+  /** `sid=…&exp=…&sig=…`, as a player appends it. */
+  query: string;
 }
 
-/** A play signature made with the test PLAY_URL_SECRET (for expired/other-stream cases). */
+/** sid, exp and sig of a signed play URL (any of hls, flv, rtmp). */
+export function sessionArgs(url: string): PlaySessionArgs {
+  const u = new URL(url);
+  const sid = u.searchParams.get('sid')!;
+  const exp = u.searchParams.get('exp')!;
+  const sig = u.searchParams.get('sig')!;
+  return { sid, exp, sig, query: `sid=${sid}&exp=${exp}&sig=${sig}` };
+}
+
+/** A new playback session for one player (POST /streams/:id/playback), as its query args. */
+export async function playSession(
+  http: Http,
+  streamId: string,
+  token?: string,
+): Promise<PlaySessionArgs & { body: any }> {
+  const r = await http.request('POST', `/api/v1/streams/${streamId}/playback`, { token });
+  if (r.status !== 201) throw new Error(`playback session failed: ${r.status} ${r.text}`);
+  return { ...sessionArgs(r.body.rtmp ?? r.body.hls), body: r.body };
+}
+
+/** A session signature made with the test PLAY_URL_SECRET (for expired/other-stream cases). */
 export function signPlay(
+  streamId: string,
+  sid: string,
+  exp: number,
+  secret = TEST_SECRETS.PLAY_URL_SECRET,
+): string {
+  return createHmac('sha256', secret).update(`${streamId}:${sid}:${exp}`).digest('base64url');
+}
+
+/** The 0.1 signature over `<streamId>:<exp>` (no session), refused since 0.2. */
+export function signPlayV1(
   streamId: string,
   exp: number,
   secret = TEST_SECRETS.PLAY_URL_SECRET,
@@ -53,7 +85,7 @@ const PLAYER =
 
 /** The body nginx-rtmp posts; `args` is the client's raw query string, appended as nginx does. */
 export function nginxBody(
-  call: 'publish' | 'publish_done' | 'play' | 'play_done' | 'done' | 'update',
+  call: 'publish' | 'publish_done' | 'play' | 'play_done' | 'done' | 'update' | 'update_play',
   name: string,
   args: string,
   clientid = '3',
@@ -65,6 +97,9 @@ export function nginxBody(
       return `${PUBLISHER}&clientid=${clientid}&call=publish_done&name=${name}${args ? `&${args}` : ''}`;
     case 'play':
       return `${PLAYER}&clientid=${clientid}&call=play&name=${name}&start=4294965296&duration=0&reset=0${args ? `&${args}` : ''}`;
+    case 'update_play':
+      // As nginx-rtmp 1.2.2 sends on_update for a player (call=update + _play, time, timestamp).
+      return `${PLAYER}&clientid=${clientid}&call=update_play&time=30&timestamp=30012&name=${name}${args ? `&${args}` : ''}`;
     case 'play_done':
     case 'done':
     case 'update':
@@ -142,6 +177,18 @@ export function mediamtxHook(
 ): Promise<HttpResult> {
   const q = secret === null ? '' : `?secret=${encodeURIComponent(secret)}`;
   return http.request('POST', `/api/v1/hooks/mediamtx${q}`, { body });
+}
+
+/** GET /api/v1/hooks/hls as nginx auth_request sends it. */
+export function hlsCheck(
+  http: Http,
+  originalUri: string | null,
+  secret: string | null = HOOK_SECRET,
+): Promise<HttpResult> {
+  const q = secret === null ? '' : `?secret=${encodeURIComponent(secret)}`;
+  return http.request('GET', `/api/v1/hooks/hls${q}`, {
+    headers: originalUri === null ? {} : { 'x-original-uri': originalUri },
+  });
 }
 
 /** Value of one Prometheus sample line (`name{labels} value`), 0 when absent. */

@@ -16,7 +16,7 @@ import {
   startNginxRtmp,
   waitFor,
 } from '../helpers/media';
-import { createStream, getStream, playArgs } from './hook-client';
+import { createStream, getStream, playSession } from './hook-client';
 
 const required = Boolean(process.env.CI) || process.env.REQUIRE_SERVICES === '1';
 const canInstall =
@@ -140,19 +140,21 @@ if (!runnable) {
     expect(await status(s.id)).toBe('live');
   });
 
-  it('plays with a signed URL (counted while playing) and refuses a forged one', async () => {
+  it('plays RTMP with a playback session (counted while playing) and refuses a forged one', async () => {
     const s = await createStream(t.http, user.token);
     publish(s.id, s.key);
     await waitStatus(s.id, 'live', 'stream never went live');
-    const { exp, sig } = playArgs(await getStream(t.http, s.id));
+    const { sid, exp, sig } = await playSession(t.http, s.id);
 
     const forged = await playRtmp(
-      `${media.rtmpBase}/${s.id}?exp=${exp}&sig=${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`,
+      `${media.rtmpBase}/${s.id}?sid=${sid}&exp=${exp}&sig=${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`,
     );
     expect(forged.code).toBe(1);
     expect((await getStream(t.http, s.id)).viewers).toBe(0);
 
-    const playing = playRtmp(`${media.rtmpBase}/${s.id}?exp=${exp}&sig=${sig}`, { seconds: 4 });
+    const playing = playRtmp(`${media.rtmpBase}/${s.id}?sid=${sid}&exp=${exp}&sig=${sig}`, {
+      seconds: 4,
+    });
     await waitFor(async () => (await getStream(t.http, s.id)).viewers === 1, {
       timeoutMs: 10_000,
       message: 'the player was not counted',

@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import type { StreamAccess } from '../stream.entity';
+
+export const STREAM_ACCESS: readonly StreamAccess[] = ['public', 'members'];
 
 export const trimString = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
@@ -29,4 +32,15 @@ export class CreateStreamDto {
   @Transform(lowerString)
   @IsUUID()
   roomId?: string | null;
+
+  @ApiPropertyOptional({
+    enum: STREAM_ACCESS,
+    default: 'public',
+    example: 'public',
+    description:
+      'Who may start a playback session: anyone, or signed-in users only (the owner and admins always)',
+  })
+  @IsOptional()
+  @IsIn(STREAM_ACCESS)
+  access?: StreamAccess;
 }

@@ -1,21 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { StreamStatus } from '../stream.entity';
+import { PlaybackSessionDto } from '../../playback/dto/playback-session.dto';
+import type { StreamAccess, StreamStatus } from '../stream.entity';
+import { STREAM_ACCESS } from './create-stream.dto';
 import { STREAM_STATUSES } from './list-streams.query';
-
-export class PlaybackDto {
-  @ApiProperty({
-    example:
-      'http://localhost:8080/hls/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b.m3u8?exp=1795300000&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg',
-    description: 'Signed HLS URL',
-  })
-  hls!: string;
-  @ApiProperty({
-    example:
-      'http://localhost:8080/live/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b.flv?exp=1795300000&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg',
-    description: 'Signed HTTP-FLV URL',
-  })
-  flv!: string;
-}
 
 /** Public view: what anyone may see. Never contains the key. */
 export class StreamDto {
@@ -25,11 +12,21 @@ export class StreamDto {
   title!: string;
   @ApiProperty({ enum: STREAM_STATUSES, example: 'idle' })
   status!: StreamStatus;
+  @ApiProperty({
+    enum: STREAM_ACCESS,
+    example: 'public',
+    description: 'public: anyone may play; members: signed-in users (owner and admins always)',
+  })
+  access!: StreamAccess;
   @ApiProperty({ format: 'uuid', example: '6f1c2c8e-8d5e-4a59-9d1a-3c1f6f0d2b11' })
   ownerId!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String, example: null })
   roomId!: string | null;
-  @ApiProperty({ description: 'Players currently counted by the media-server hooks', example: 0 })
+  @ApiProperty({
+    description:
+      'Distinct playback sessions seen within PLAY_SESSION_TTL_SEC over every protocol (0 unless live)',
+    example: 0,
+  })
   viewers!: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String, example: null })
   startedAt!: string | null;
@@ -37,8 +34,6 @@ export class StreamDto {
   endedAt!: string | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-21T12:00:00.000Z' })
   createdAt!: string;
-  @ApiProperty({ type: PlaybackDto })
-  playback!: PlaybackDto;
 }
 
 export class IngestDto {
@@ -67,6 +62,12 @@ export class StreamWithKeyDto extends StreamDto {
     example: 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn',
   })
   streamKey!: string;
+  @ApiProperty({
+    type: PlaybackSessionDto,
+    description:
+      "A playback session for the owner's own preview (same as POST /streams/:id/playback)",
+  })
+  playback!: PlaybackSessionDto;
   @ApiProperty({ type: IngestDto })
   ingest!: IngestDto;
 }

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
-import { lowerString, trimString } from './create-stream.dto';
+import { IsIn, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
+import type { StreamAccess } from '../stream.entity';
+import { lowerString, STREAM_ACCESS, trimString } from './create-stream.dto';
 
 /** At least one of the fields; `roomId: null` unlinks the room. */
 export class UpdateStreamDto {
@@ -23,4 +24,10 @@ export class UpdateStreamDto {
   @Transform(lowerString)
   @IsUUID()
   roomId?: string | null;
+
+  @ApiPropertyOptional({ enum: STREAM_ACCESS, example: 'members' })
+  // Not @IsOptional(): `"access": null` is not a value the column can take.
+  @ValidateIf((_: unknown, v: unknown) => v !== undefined)
+  @IsIn(STREAM_ACCESS)
+  access?: StreamAccess;
 }

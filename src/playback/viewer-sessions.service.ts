@@ -1,0 +1,75 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { MetricsService, PlaybackProtocol } from '../metrics/metrics.service';
+import { ViewerSessionStore } from './viewer-session.store';
+
+const ERROR_LOG_EVERY_MS = 10_000;
+
+/**
+ * `stream.viewers`: distinct playback sessions seen within PLAY_SESSION_TTL_SEC, over every
+ * protocol, exact across instances (the store is shared when clustered).
+ */
+@Injectable()
+export class ViewerSessions {
+  private readonly log = new Logger('ViewerSessions');
+  private readonly ttlMs: number;
+  private lastErrorLog = 0;
+
+  constructor(
+    @InjectConfig() config: AppConfig,
+    private readonly store: ViewerSessionStore,
+    private readonly metrics: MetricsService,
+  ) {
+    this.ttlMs = config.playSessionTtlSec * 1000;
+  }
+
+  /**
+   * A session was seen now. It counts for the TTL, or until `holdUntilSec` (its expiry) when
+   * given. Never throws: a store outage loses a refresh, not the play it belongs to.
+   */
+  async seen(
+    streamId: string,
+    sid: string,
+    protocol: PlaybackProtocol,
+    holdUntilSec?: number,
+  ): Promise<void> {
+    const now = Date.now();
+    let until = now + this.ttlMs;
+    if (holdUntilSec !== undefined && holdUntilSec * 1000 > until) until = holdUntilSec * 1000;
+    try {
+      if (await this.store.touch(streamId, sid, until, now))
+        this.metrics.playbackSessionStarted(protocol);
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  /** The player left (play_done): it stops counting at once. Never throws. */
+  async ended(streamId: string, sid: string): Promise<void> {
+    try {
+      await this.store.release(streamId, sid);
+    } catch (err) {
+      // It ages out after the TTL instead.
+      this.failed(err);
+    }
+  }
+
+  count(streamId: string): Promise<number> {
+    return this.store.count(streamId, Date.now());
+  }
+
+  counts(streamIds: readonly string[]): Promise<Map<string, number>> {
+    return this.store.counts(streamIds, Date.now());
+  }
+
+  private failed(err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < ERROR_LOG_EVERY_MS) return;
+    this.lastErrorLog = now;
+    this.log.warn(
+      { err: { message: err instanceof Error ? err.message : String(err) } },
+      'Viewer session store unavailable; viewer counts may lag',
+    );
+  }
+}
