@@ -191,7 +191,8 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
     const row = page.getByRole('listitem').filter({ hasText: 'Studio check' });
     await row.getByText('Live', { exact: true }).waitFor({ timeout: 20_000 });
 
-    if (SCREENSHOTS) await page.screenshot({ path: path.join(DOCS_DIR, 'studio.png') });
+    if (SCREENSHOTS)
+      await page.screenshot({ path: path.join(DOCS_DIR, 'studio.png'), fullPage: true });
 
     await page.reload();
     await page.getByRole('heading', { name: 'My streams' }).waitFor();
@@ -214,6 +215,7 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
       await page.getByRole('log').getByText(text).waitFor();
     }
     await waitFor(async () => (await currentTime(page)) > 2, { timeoutMs: 45_000 });
+    await page.getByText('1 watching', { exact: true }).waitFor({ timeout: 20_000 });
     const file = path.join(DOCS_DIR, 'watch.png');
     await page.screenshot({ path: file });
     expect(fs.statSync(file).size).toBeGreaterThan(10_000);

@@ -79,8 +79,10 @@ async function startPlayer() {
       overlay.hidden = false;
       scheduleRetry();
     });
-    player.on(Hls.Events.FRAG_BUFFERED, () => {
+    player.once(Hls.Events.FRAG_BUFFERED, () => {
       overlay.hidden = true;
+      // This player now counts: show the new count without waiting for the next poll.
+      void refresh();
     });
     player.loadSource(url);
     player.attachMedia(video);
