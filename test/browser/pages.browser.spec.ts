@@ -64,6 +64,7 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
   };
 
   const apiStream = async (id: string) => (await p.app.http.get(`/api/v1/streams/${id}`)).body;
+  const roomOf = async (id: string) => (await apiStream(id)).roomId as string;
 
   const waitLive = (id: string, f: FfmpegProcess) =>
     waitFor(async () => (await apiStream(id)).status === 'live', {
@@ -200,6 +201,51 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
     expect(await page.getByLabel('Stream key').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Copy key' }).count()).toBe(0);
     expect(await page.content()).not.toContain(streamName.split('key=')[1]);
+  });
+
+  it('lets the host delete a message and ban its author from the studio, live on the viewer page', async () => {
+    const host = await visitor();
+    await host.goto(`${p.app.url}/studio`);
+    await register(host);
+    await host.getByLabel('Title').fill('Moderated talk');
+    await host.getByRole('button', { name: 'Create stream' }).click();
+    const id = (await host.getByLabel('Stream key').inputValue()).slice(0, 36);
+
+    const viewer = await visitor();
+    await viewer.goto(`${p.app.url}/watch/${id}`);
+    const viewerName = `v${Math.random().toString(36).slice(2, 10)}`;
+    const chatForm = viewer.getByRole('form', { name: 'Sign in to chat' });
+    await chatForm.getByLabel('Username').fill(viewerName);
+    await chatForm.getByLabel('Password').fill('password-123456');
+    await chatForm.getByRole('button', { name: 'Register' }).click();
+    await viewer.getByLabel('Message').fill('Buy cheap followers');
+    await viewer.getByRole('button', { name: 'Send' }).click();
+    const viewerLog = viewer.getByRole('log', { name: 'Chat history' });
+    await viewerLog.getByText('Buy cheap followers').waitFor();
+
+    await host.getByLabel('Chat room', { exact: true }).selectOption({ label: 'Moderated talk' });
+    const hostLog = host.getByRole('log', { name: 'Chat history' });
+    await hostLog.getByText('Buy cheap followers').waitFor();
+    await host.getByRole('button', { name: `Delete message from ${viewerName}` }).click();
+    await viewerLog.getByText('Buy cheap followers').waitFor({ state: 'detached' });
+    await hostLog.getByText('Buy cheap followers').waitFor({ state: 'detached' });
+
+    await viewer.getByLabel('Message').fill('Still here');
+    await viewer.getByRole('button', { name: 'Send' }).click();
+    await hostLog.getByText('Still here').waitFor();
+    await host.getByRole('button', { name: `Ban ${viewerName}` }).click();
+    await host.getByText(`${viewerName} is banned from this chat.`).waitFor();
+    await viewer.getByText('You are banned from this chat.').waitFor();
+    await viewer.getByLabel('Message').fill('Let me back in');
+    await viewer.getByRole('button', { name: 'Send' }).click();
+    await viewer
+      .getByRole('status')
+      .filter({ hasText: /banned/i })
+      .first()
+      .waitFor();
+    const history = await p.app.http.get(`/api/v1/rooms/${await roomOf(id)}/messages`);
+    const texts = history.body.items.map((m: { text: string }) => m.text);
+    expect(texts).toEqual(['Still here']);
   });
 
   (SCREENSHOTS ? it : it.skip)('takes the README screenshot of the watch page', async () => {

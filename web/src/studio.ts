@@ -219,12 +219,10 @@ async function signedIn(user: User) {
         try {
           let roomId: string | undefined = room.value || undefined;
           if (roomId === NEW_ROOM) roomId = (await api.createRoom(name.slice(0, 80))).id;
-          // `public` is the server's default: sent only when it differs.
-          const chosen = access.value as StreamAccess;
           const created = await api.createStream({
             title: name,
             roomId,
-            access: chosen === 'public' ? undefined : chosen,
+            access: access.value as StreamAccess,
           });
           title.value = '';
           status.say(`Created “${created.title}”.`);
