@@ -81,7 +81,7 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
     await form.getByRole('button', { name: 'Register' }).click();
   };
 
-  it('plays the live stream with hls.js, counts two pages as 2 viewers, and says offline when the publisher stops', async () => {
+  it('plays the live stream with hls.js, counts two pages as 2 viewers (pages, home, API), and says offline when the publisher stops', async () => {
     const s = await hostStream('Pipeline check');
     const pub = publish(s.ingest.streamName);
     await waitLive(s.id, pub);
@@ -113,6 +113,25 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
     });
     await a.getByText('2 watching', { exact: true }).waitFor({ timeout: 20_000 });
     await b.getByText('2 watching', { exact: true }).waitFor({ timeout: 20_000 });
+
+    // The home page lists it with its viewers, and its room links to the player.
+    const home = await visitor();
+    await home.goto(`${p.app.url}/`);
+    const card = home
+      .getByRole('list', { name: 'Live streams' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Pipeline check' });
+    await card.getByText('2 watching', { exact: true }).waitFor();
+    expect(await card.getByRole('link', { name: 'Pipeline check' }).getAttribute('href')).toBe(
+      `/watch/${s.id}`,
+    );
+    const room = home
+      .getByRole('list', { name: 'Open rooms' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Pipeline check room' });
+    expect(await room.getByRole('link', { name: 'Watch' }).getAttribute('href')).toBe(
+      `/watch/${s.id}`,
+    );
 
     await pub.stop();
     for (const page of [a, b]) {

@@ -21,7 +21,7 @@ const streamCard = (s: Stream) =>
     ),
   );
 
-const roomItem = (r: Room) =>
+const roomItem = (r: Room, live: Stream | undefined) =>
   h(
     'li',
     { class: 'room' },
@@ -32,7 +32,13 @@ const roomItem = (r: Room) =>
       r.description ? h('p', { class: 'hint' }, r.description) : null,
     ),
     h('span', { class: 'online' }, `${r.onlineCount} online`),
-    h('a', { href: `/embed/chat/${encodeURIComponent(r.id)}`, class: 'button small' }, 'Open chat'),
+    live
+      ? h('a', { href: `/watch/${encodeURIComponent(live.id)}`, class: 'button small' }, 'Watch')
+      : h(
+          'a',
+          { href: `/embed/chat/${encodeURIComponent(r.id)}`, class: 'button small' },
+          'Open chat',
+        ),
   );
 
 async function load() {
@@ -48,7 +54,12 @@ async function load() {
     );
     roomList.replaceChildren(
       ...(rooms.items.length
-        ? rooms.items.map(roomItem)
+        ? rooms.items.map((r) =>
+            roomItem(
+              r,
+              live.items.find((st) => st.roomId === r.id),
+            ),
+          )
         : [h('li', { class: 'empty' }, 'No open rooms.')]),
     );
   } catch (err) {
