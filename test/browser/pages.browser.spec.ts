@@ -222,6 +222,36 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
     expect(await page.content()).not.toContain(streamName.split('key=')[1]);
   });
 
+  it('rotates a stream key (the new key is shown once) and deletes the stream from the studio', async () => {
+    const page = await visitor();
+    await page.goto(`${p.app.url}/studio`);
+    await register(page);
+    await page.getByLabel('Title').fill('Rotate me');
+    await page.getByLabel('Room', { exact: true }).selectOption({ label: 'No chat room' });
+    await page.getByRole('button', { name: 'Create stream' }).click();
+    const first = await page.getByLabel('Stream key').inputValue();
+    const id = first.slice(0, 36);
+    expect((await apiStream(id)).roomId).toBeNull();
+
+    const row = page.getByRole('listitem').filter({ hasText: 'Rotate me' });
+    await row.getByRole('button', { name: 'Rotate key' }).click();
+    await waitFor(
+      async () => {
+        const v = await page.getByLabel('Stream key').inputValue();
+        return v !== first && v.startsWith(`${id}?key=`);
+      },
+      { message: 'the rotated key was never shown' },
+    );
+    // The old key no longer publishes.
+    const old = publish(first);
+    expect(await old.exited).toBe(1);
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.getByRole('button', { name: 'Yes, delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await apiStream(id)).status).toBe('ended');
+  });
+
   it('lets the host delete a message and ban its author from the studio, live on the viewer page', async () => {
     const host = await visitor();
     await host.goto(`${p.app.url}/studio`);
