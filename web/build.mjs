@@ -36,4 +36,6 @@ for (const [file, meta] of Object.entries(result.metafile.outputs)) {
   else manifest.scripts[name] = url;
 }
 writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
-console.log(`web: ${Object.keys(result.metafile.outputs).length} assets in ${relative(process.cwd(), out)}`);
+console.log(
+  `web: ${Object.keys(result.metafile.outputs).length} assets in ${relative(process.cwd(), out)}`,
+);

@@ -141,6 +141,29 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
     expect((await apiStream(s.id)).status).toBe('idle');
   });
 
+  it('asks an anonymous viewer of a members-only stream to sign in, then plays it', async () => {
+    const host = await p.app.http.user('host');
+    const room = await p.app.http.post('/api/v1/rooms', { name: 'Members room' }, host.token);
+    const s = await p.app.http.post(
+      '/api/v1/streams',
+      { title: 'Members only', roomId: room.body.id, access: 'members' },
+      host.token,
+    );
+    expect(s.body.access).toBe('members');
+    const pub = publish(s.body.ingest.streamName);
+    await waitLive(s.body.id, pub);
+
+    const page = await visitor();
+    await page.goto(`${p.app.url}/watch/${s.body.id}`);
+    await page.getByText('This stream is for members').waitFor();
+    expect(await currentTime(page)).toBe(0);
+    await register(page, page.getByRole('form', { name: 'Sign in to chat' }));
+    await waitFor(async () => (await currentTime(page)) > 0.5, {
+      timeoutMs: 45_000,
+      message: 'the members-only stream never played after signing in',
+    });
+  });
+
   it('carries a chat message from a signed-in page to an anonymous one in the stream room', async () => {
     const s = await hostStream('Chat check');
     const sender = await visitor();

@@ -51,7 +51,12 @@ async function startPlayer() {
     url = (await api.playback(streamId)).hls;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      overlay.textContent = 'This stream is for members: sign in to watch.';
+      overlay.replaceChildren(
+        'This stream is for members: ',
+        stream?.roomId
+          ? 'sign in next to the chat to watch.'
+          : h('a', { href: '/studio' }, 'sign in to watch'),
+      );
       overlay.hidden = false;
       return;
     }
