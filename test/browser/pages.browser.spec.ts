@@ -187,6 +187,28 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
     );
   });
 
+  it('shows the room chat alone on a transparent page for OBS in the chat embed', async () => {
+    const s = await hostStream('Overlay check');
+    const overlay = await visitor({ width: 400, height: 600 });
+    await overlay.goto(`${p.app.url}/embed/chat/${s.roomId}`);
+    const sender = await visitor();
+    await sender.goto(`${p.app.url}/watch/${s.id}`);
+    await register(sender, sender.getByRole('form', { name: 'Sign in to chat' }));
+    await sender.getByLabel('Message').fill('Hello overlay');
+    await sender.getByRole('button', { name: 'Send' }).click();
+
+    await overlay
+      .getByRole('log', { name: 'Chat history' })
+      .getByText('Hello overlay')
+      .waitFor({ timeout: 15_000 });
+    const backgrounds = await overlay.evaluate<string[]>(
+      '[document.documentElement, document.body, document.querySelector(".chat")].map((e) => getComputedStyle(e).backgroundColor)',
+    );
+    expect(backgrounds).toEqual(['rgba(0, 0, 0, 0)', 'rgba(0, 0, 0, 0)', 'rgba(0, 0, 0, 0)']);
+    expect(await overlay.getByRole('textbox').count()).toBe(0);
+    expect(await overlay.locator('video').count()).toBe(0);
+  });
+
   it('fits the watch page in 375 px and sends a chat message by keyboard alone', async () => {
     const s = await hostStream('Phone check');
     const page = await visitor({ width: 375, height: 740 });
