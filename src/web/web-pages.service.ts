@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { NotFoundError, ServiceUnavailableError } from '../common/errors';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -9,6 +9,9 @@ export interface PageResponse {
   html: string;
   headers: Record<string, string>;
 }
+
+/** Optional provider: where the built pages are (tests); unset → dist/web above this file. */
+export const WEB_BUILT_DIR = Symbol('WEB_BUILT_DIR');
 
 const TITLES: Record<PageName, string> = {
   home: 'Live now · OnAir',
@@ -24,8 +27,12 @@ export class WebPagesService {
   private readonly assets: WebAssets | undefined;
   private readonly pages = new Map<PageName, PageResponse>();
 
-  constructor(@InjectConfig() config: AppConfig) {
-    const dir = findBuiltWebDir();
+  /** `builtDir` is for tests; the app finds dist/web itself. */
+  constructor(
+    @InjectConfig() config: AppConfig,
+    @Optional() @Inject(WEB_BUILT_DIR) builtDir?: string,
+  ) {
+    const dir = builtDir ?? findBuiltWebDir();
     try {
       this.assets = dir ? WebAssets.load(dir) : undefined;
     } catch (err) {
