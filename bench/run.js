@@ -724,6 +724,7 @@ async function hooksScenario(ctx) {
     streams.push({
       id: s.id,
       key: s.streamKey,
+      sid: q.get('sid'),
       exp: q.get('exp'),
       sig: q.get('sig'),
       cid: String(1000 + i),
@@ -745,6 +746,7 @@ async function hooksScenario(ctx) {
       call: 'play',
       app: 'live',
       name: s.id,
+      sid: s.sid,
       exp: s.exp,
       sig: s.sig,
       clientid: `9${s.cid}`,
@@ -755,6 +757,7 @@ async function hooksScenario(ctx) {
       call: 'play_done',
       app: 'live',
       name: s.id,
+      sid: s.sid,
       exp: s.exp,
       sig: s.sig,
       clientid: `9${s.cid}`,

@@ -2,13 +2,15 @@ import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './bootstrap';
 import { ConfigError, loadConfig } from './config/app-config';
+import { withKeptSecrets } from './config/embedded-secrets';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
   let config;
+  let secretsFile: string | undefined;
   try {
-    config = loadConfig();
+    ({ config, file: secretsFile } = withKeptSecrets(loadConfig()));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -18,16 +20,20 @@ async function main(): Promise<void> {
   }
 
   const { app, log } = await createApp(config);
-  for (const [name, s] of [
-    ['JWT_SECRET', config.jwt],
-    ['HOOK_SECRET', config.hooks],
-    ['PLAY_URL_SECRET', config.playUrl],
-  ] as const) {
-    if (s.generated)
-      log.warn(
-        `${name} is not set: using a random per-process value (tokens/signatures will not survive a restart or work across replicas)`,
-      );
-  }
+  const kept = (
+    [
+      ['JWT_SECRET', config.jwt],
+      ['HOOK_SECRET', config.hooks],
+      ['PLAY_URL_SECRET', config.playUrl],
+    ] as const
+  )
+    .filter(([, s]) => s.generated)
+    .map(([name]) => name);
+  if (kept.length > 0)
+    log.warn(
+      { file: secretsFile, secrets: kept },
+      `${kept.join(', ')} not set: using values generated once and kept in ${secretsFile} (the media server's hook secret is there); set them explicitly to run more than one instance`,
+    );
 
   const lifecycle = app.get(LifecycleService);
   let stopping = false;
@@ -67,13 +73,18 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   const url = await app.getUrl();
+  // A wildcard listen address is reachable as localhost on this machine; say so in the links.
+  const base = ['0.0.0.0', '::'].includes(config.host)
+    ? `http://localhost:${config.port}`
+    : url.replace('[::1]', 'localhost');
+  const links = { home: `${base}/`, studio: `${base}/studio`, docs: `${base}/docs` };
   log.info(
     {
       url,
       mode: { database: config.database.mode, redis: config.redis.url ? 'redis' : 'memory' },
-      docs: `${url.replace('[::1]', 'localhost')}/docs`,
+      ...links,
     },
-    'OnAir is listening',
+    `OnAir is listening: watch ${links.home} · studio ${links.studio} · API docs ${links.docs}`,
   );
 }
 

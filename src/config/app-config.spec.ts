@@ -14,12 +14,34 @@ describe('loadConfig', () => {
     expect(c.jwt.generated).toBe(true);
     expect(c.playUrl.ttlSec).toBe(3600);
     expect(c.media.rtmpIngestUrl).toBe('rtmp://localhost:1935/live');
+    expect(c.media.rtmpPlayUrl).toBe('rtmp://localhost:1935/live');
+    expect(c.media.hlsBaseUrl).toBe('http://localhost:8080/hls');
+    expect(c.media.flvBaseUrl).toBeUndefined();
+    expect(c.playSessionTtlSec).toBe(30);
     expect(c.trustProxy).toBe(false);
     expect(c.chat).toMatchObject({ rateLimit: 5, rateWindowSec: 5, retentionDays: 30 });
     expect(c.wsMaxPayloadBytes).toBe(16384);
     expect(c.presenceTtlSec).toBe(30);
     expect(c.shutdownTimeoutMs).toBe(10000);
     expect(c.logLevel).toBe('info');
+  });
+
+  it('bases RTMP play URLs on the ingest base unless RTMP_PLAY_URL is set', () => {
+    expect(loadConfig({ RTMP_INGEST_URL: 'rtmp://media.example/live/' }).media.rtmpPlayUrl).toBe(
+      'rtmp://media.example/live',
+    );
+    const c = loadConfig({
+      RTMP_INGEST_URL: 'rtmp://ingest.example/live',
+      RTMP_PLAY_URL: 'rtmps://edge.example/live',
+      FLV_BASE_URL: 'http://srs.example:8080/live',
+      PLAY_SESSION_TTL_SEC: '12',
+    });
+    expect(c.media).toMatchObject({
+      rtmpIngestUrl: 'rtmp://ingest.example/live',
+      rtmpPlayUrl: 'rtmps://edge.example/live',
+      flvBaseUrl: 'http://srs.example:8080/live',
+    });
+    expect(c.playSessionTtlSec).toBe(12);
   });
 
   it('switches to PostgreSQL and Redis by URL', () => {
@@ -46,6 +68,10 @@ describe('loadConfig', () => {
     ['MAX_UPLOAD_BYTES', '1.5'],
     ['THROTTLE_LIMIT', '0'],
     ['PRESENCE_TTL_SEC', 'x'],
+    ['PLAY_SESSION_TTL_SEC', '1'],
+    ['PLAY_SESSION_TTL_SEC', 'soon'],
+    ['RTMP_PLAY_URL', 'http://not-rtmp'],
+    ['FLV_BASE_URL', 'rtmp://not-http'],
     ['SHUTDOWN_TIMEOUT_MS', '10s'],
     ['ADMIN_USERNAME', 'bad name'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {

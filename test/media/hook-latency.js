@@ -87,7 +87,8 @@ async function main() {
   };
   const args = (s) => {
     const u = new URL(s.playback.hls);
-    return `exp=${u.searchParams.get('exp')}&sig=${u.searchParams.get('sig')}`;
+    const q = u.searchParams;
+    return `sid=${q.get('sid')}&exp=${q.get('exp')}&sig=${q.get('sig')}`;
   };
   const publish = (s, cid) =>
     `${PUB}&clientid=${cid}&call=publish&name=${s.id}&type=live&key=${s.streamKey}`;

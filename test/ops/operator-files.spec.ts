@@ -148,6 +148,7 @@ const APP_ENV_VARS = new Set([
   'WS_MAX_PAYLOAD_BYTES', 'PRESENCE_TTL_SEC', 'MAX_UPLOAD_BYTES', 'MAX_STREAMS_PER_USER',
   'SHUTDOWN_TIMEOUT_MS', 'LOG_LEVEL', 'CHAT_RETENTION_DAYS', 'ALERT_WEBHOOK_TOKEN',
   'DINGTALK_WEBHOOK_URL', 'DINGTALK_SECRET', 'WECOM_WEBHOOK_URL', 'SLACK_WEBHOOK_URL',
+  'RTMP_PLAY_URL', 'PLAY_SESSION_TTL_SEC',
 ]); // prettier-ignore
 
 /** The metrics table of a CONTRACT.md, when the repository carries one. */
@@ -915,9 +916,10 @@ describe('docker-compose.yml', () => {
         TRUST_PROXY: 'true',
         REDIS_URL: 'redis://redis:6379',
         HLS_BASE_URL: 'http://localhost:8080/hls',
-        FLV_BASE_URL: 'http://localhost:8080/live',
         RTMP_INGEST_URL: 'rtmp://localhost:1935/live',
       });
+      // nginx-rtmp cannot serve live HTTP-FLV: no FLV URL may be handed out.
+      expect(env.FLV_BASE_URL).toBeUndefined();
       expect(env.DATABASE_URL).toMatch(
         /^postgres:\/\/onair:\$\{POSTGRES_PASSWORD[^}]*\}@postgres:5432\/onair$/,
       );

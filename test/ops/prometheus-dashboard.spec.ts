@@ -228,12 +228,14 @@ async function generateTraffic(t: TestApp, robots: RobotReceiver): Promise<strin
       403,
     );
     expectStatus('publish', (await hook(nginxRtmpForm('publish', id, { key }))).status, 200);
-    const view = await t.http.get(`/api/v1/streams/${id}`);
-    const play = new URL(String(view.body.playback?.hls ?? ''), 'http://x');
+    const session = await t.http.post(`/api/v1/streams/${id}/playback`);
+    expectStatus('playback session', session.status, 201);
+    const play = new URL(String(session.body?.hls ?? ''), 'http://x');
+    const sid = play.searchParams.get('sid');
     const exp = play.searchParams.get('exp');
     const sig = play.searchParams.get('sig');
-    if (exp && sig)
-      expectStatus('play', (await hook(nginxRtmpForm('play', id, { exp, sig }))).status, 200);
+    if (sid && exp && sig)
+      expectStatus('play', (await hook(nginxRtmpForm('play', id, { sid, exp, sig }))).status, 200);
     else notes.push('streams: no signed playback URL to play with');
     expectStatus('list streams', (await t.http.get('/api/v1/streams?status=live')).status, 200);
   });

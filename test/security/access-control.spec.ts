@@ -42,10 +42,13 @@ const POLICY: Record<string, Policy> = {
   'PATCH /api/v1/streams/:id': 'owner',
   'DELETE /api/v1/streams/:id': 'owner',
   'POST /api/v1/streams/:id/key': 'owner',
+  // Public streams: anyone; members streams: signed-in users (test/e2e/playback.e2e.spec.ts).
+  'POST /api/v1/streams/:id/playback': 'public',
 
   'POST /api/v1/hooks/nginx-rtmp': 'hook-secret',
   'POST /api/v1/hooks/srs': 'hook-secret',
   'POST /api/v1/hooks/mediamtx': 'hook-secret',
+  'GET /api/v1/hooks/hls': 'hook-secret',
 
   'POST /api/v1/rooms': 'user',
   'GET /api/v1/rooms': 'public',
@@ -242,7 +245,7 @@ describe(`access control over the route table (${securityMode})`, () => {
     ]);
     // (Bans have no read route; the ban cases are checked through their effect afterwards.)
     return {
-      stream: { ...stream.body, viewers: undefined, playback: undefined },
+      stream: { ...stream.body, viewers: undefined },
       room: { ...room.body, onlineCount: undefined, liveStream: undefined },
       video: video.body,
     };

@@ -175,7 +175,7 @@ describe('fuzzing the input edges', () => {
       [
         'nginx-rtmp',
         parseNginxRtmp,
-        ['call', 'name', 'key', 'clientid', 'exp', 'sig', 'app', 'addr'],
+        ['call', 'name', 'key', 'clientid', 'sid', 'exp', 'sig', 'app', 'addr'],
       ],
       ['srs', parseSrs, ['action', 'stream', 'param', 'client_id', 'ip', 'app', 'vhost']],
       ['mediamtx', parseMediaMtx, ['action', 'path', 'query', 'id', 'ip', 'protocol']],
@@ -201,7 +201,9 @@ describe('fuzzing the input edges', () => {
                 'on_unpublish',
                 'play_done',
                 'on_stop',
+                'update_play',
                 '?key=a&key=b',
+                '?sid=a&sid=b',
                 'key=x&exp=1&sig=y',
                 '?exp=&sig=',
                 randomUUID(),

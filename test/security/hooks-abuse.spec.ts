@@ -40,16 +40,23 @@ describe(`media-server hook abuse (${securityMode})`, () => {
   async function newStream(): Promise<{
     id: string;
     key: string;
-    play: { exp: string; sig: string };
+    play: { sid: string; exp: string; sig: string };
   }> {
     const r = await app.http.post('/api/v1/streams', { title: 'hooked' }, owner.token);
     expect(r.status).toBe(201);
     secrets.push(r.body.streamKey);
-    const hls = new URL(r.body.playback.hls);
+    // A viewer's own playback session (the public view carries no play URLs since 0.2).
+    const p = await app.http.post(`/api/v1/streams/${r.body.id}/playback`);
+    expect(p.status).toBe(201);
+    const hls = new URL(p.body.hls);
     return {
       id: r.body.id,
       key: r.body.streamKey,
-      play: { exp: hls.searchParams.get('exp')!, sig: hls.searchParams.get('sig')! },
+      play: {
+        sid: hls.searchParams.get('sid')!,
+        exp: hls.searchParams.get('exp')!,
+        sig: hls.searchParams.get('sig')!,
+      },
     };
   }
 
@@ -129,8 +136,10 @@ describe(`media-server hook abuse (${securityMode})`, () => {
     name: string,
     exp?: string,
     sig?: string,
+    sid?: string,
   ): Record<string, string> {
     const q = new URLSearchParams({
+      ...(sid !== undefined ? { sid } : {}),
       ...(exp !== undefined ? { exp } : {}),
       ...(sig !== undefined ? { sig } : {}),
     }).toString();
@@ -141,6 +150,7 @@ describe(`media-server hook abuse (${securityMode})`, () => {
         name,
         addr: '127.0.0.1',
         clientid: '8',
+        ...(sid !== undefined ? { sid } : {}),
         ...(exp !== undefined ? { exp } : {}),
         ...(sig !== undefined ? { sig } : {}),
       };
@@ -310,23 +320,39 @@ describe(`media-server hook abuse (${securityMode})`, () => {
   );
 
   it.each(DIALECTS)(
-    '%s: play needs a genuine, unexpired signature for that live stream (forged, tampered, replayed elsewhere → refused)',
+    '%s: play needs a genuine, unexpired session for that live stream (forged, tampered, replayed elsewhere, 0.1 form → refused)',
     async (dialect) => {
       const s = await newStream();
       const other = await newStream();
       const viewers = async () =>
         (await app.http.get(`/api/v1/streams/${s.id}`)).body.viewers as number;
-      // Not live yet: even a genuine signature is refused.
-      expect(await hook(dialect, playFields(dialect, s.id, s.play.exp, s.play.sig))).toBe('deny');
+      /** `sid` null: the query carries no session id at all. */
+      const play = (exp?: string, sig?: string, sid: string | null = s.play.sid) =>
+        playFields(dialect, s.id, exp, sig, sid ?? undefined);
+      // Not live yet: even a genuine session is refused.
+      expect(await hook(dialect, play(s.play.exp, s.play.sig))).toBe('deny');
       expect(await hook(dialect, publishFields(dialect, s.id, s.key))).toBe('allow');
       const sign = (id: string, exp: number, secret = TEST_SECRETS.PLAY_URL_SECRET) =>
-        createHmac('sha256', secret).update(`${id}:${exp}`).digest('base64url');
+        createHmac('sha256', secret).update(`${id}:${s.play.sid}:${exp}`).digest('base64url');
+      const signV1 = (id: string, exp: number) =>
+        createHmac('sha256', TEST_SECRETS.PLAY_URL_SECRET)
+          .update(`${id}:${exp}`)
+          .digest('base64url');
       const past = Math.floor(Date.now() / 1000) - 10;
       const future = Math.floor(Date.now() / 1000) + 600;
-      const forged: [string, string | undefined, string | undefined][] = [
+      const forged: [string, string | undefined, string | undefined, string?][] = [
         ['no signature', undefined, undefined],
         ['exp without sig', s.play.exp, undefined],
-        ["another stream's signature (replayed elsewhere)", other.play.exp, other.play.sig],
+        ['no session id', s.play.exp, s.play.sig, ''],
+        ['0.1 form (no session)', String(future), signV1(s.id, future), ''],
+        ['0.1 form with a session id', String(future), signV1(s.id, future)],
+        ["another session's id", s.play.exp, s.play.sig, other.play.sid],
+        [
+          "another stream's session (replayed elsewhere)",
+          other.play.exp,
+          other.play.sig,
+          other.play.sid,
+        ],
         ['exp moved forward, same sig', String(Number(s.play.exp) + 3600), s.play.sig],
         ['expired but genuinely signed', String(past), sign(s.id, past)],
         [
@@ -338,7 +364,7 @@ describe(`media-server hook abuse (${securityMode})`, () => {
           'sig as hex instead of base64url',
           String(future),
           createHmac('sha256', TEST_SECRETS.PLAY_URL_SECRET)
-            .update(`${s.id}:${future}`)
+            .update(`${s.id}:${s.play.sid}:${future}`)
             .digest('hex'),
         ],
         ['truncated sig', s.play.exp, s.play.sig.slice(0, 20)],
@@ -347,17 +373,19 @@ describe(`media-server hook abuse (${securityMode})`, () => {
         ['huge sig', s.play.exp, 's'.repeat(50_000)],
       ];
       const results = [];
-      for (const [what, exp, sig] of forged)
-        results.push(`${what}: ${await hook(dialect, playFields(dialect, s.id, exp, sig))}`);
+      for (const [what, exp, sig, sid] of forged)
+        results.push(
+          `${what}: ${await hook(dialect, play(exp, sig, sid === '' ? null : (sid ?? s.play.sid)))}`,
+        );
       expect(results.filter((r) => !r.endsWith(': deny') && !/: refused 4\d\d$/.test(r))).toEqual(
         [],
       );
       expect(await viewers()).toBe(0);
-      // Control: the genuine signature plays.
-      expect(await hook(dialect, playFields(dialect, s.id, s.play.exp, s.play.sig))).toBe('allow');
+      // Control: the genuine session plays.
+      expect(await hook(dialect, play(s.play.exp, s.play.sig))).toBe('allow');
       // Once the stream has ended the same genuine URL is refused (no replay after the show).
       expect((await app.http.delete(`/api/v1/streams/${s.id}`, owner.token)).status).toBe(204);
-      expect(await hook(dialect, playFields(dialect, s.id, s.play.exp, s.play.sig))).toBe('deny');
+      expect(await hook(dialect, play(s.play.exp, s.play.sig))).toBe('deny');
     },
   );
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
 import type { StreamAccess } from '../stream.entity';
 
 export const STREAM_ACCESS: readonly StreamAccess[] = ['public', 'members'];
@@ -40,7 +40,8 @@ export class CreateStreamDto {
     description:
       'Who may start a playback session: anyone, or signed-in users only (the owner and admins always)',
   })
-  @IsOptional()
+  // Not @IsOptional(): that would let `"access": null` through to a NOT NULL column.
+  @ValidateIf((_: unknown, v: unknown) => v !== undefined)
   @IsIn(STREAM_ACCESS)
   access?: StreamAccess;
 }
