@@ -23,6 +23,9 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
   let p: Pipeline;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  /** Console errors and requested origins of every page of the current test. */
+  let consoleErrors: string[] = [];
+  let origins = new Set<string>();
   const publishers: FfmpegProcess[] = [];
 
   beforeAll(async () => {
@@ -33,6 +36,8 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
   afterEach(async () => {
     await Promise.all(publishers.splice(0).map((f) => f.stop()));
     await Promise.all(contexts.splice(0).map((c) => c.close()));
+    consoleErrors = [];
+    origins = new Set();
   });
 
   afterAll(async () => {
@@ -44,6 +49,12 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
     const c = await newVisitor(browser, viewport);
     contexts.push(c);
     const page = await c.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('request', (r) => {
+      origins.add(new URL(r.url()).origin);
+    });
     return page;
   };
 
@@ -139,6 +150,11 @@ describeInBrowser('pages in Chromium against nginx-rtmp, ffmpeg and the app', ()
       await page.getByText('Offline', { exact: true }).waitFor();
     }
     expect((await apiStream(s.id)).status).toBe('idle');
+
+    // Nothing was blocked by the pages' CSP, and nothing came from anywhere but OnAir and the
+    // media server (no CDN, no external fonts).
+    expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    expect([...origins].sort()).toEqual([p.app.url, p.media.httpBase].sort());
   });
 
   it('asks an anonymous viewer of a members-only stream to sign in, then plays it', async () => {
