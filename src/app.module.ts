@@ -22,6 +22,7 @@ import { StreamsModule } from './streams/streams.module';
 import { ThrottleModule } from './throttle/throttle.module';
 import { VideosModule } from './videos/videos.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { WebModule } from './web/web.module';
 
 /** Composition root only: the mode (embedded/clustered) is decided here from config, once. */
 @Module({})
@@ -50,6 +51,7 @@ export class AppModule {
         RecordingsModule.forRoot(config),
         AlertsModule,
         WebhooksModule,
+        WebModule.forRoot(config),
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -16,6 +16,7 @@ import type { AppConfig } from './config/app-config';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 import { MetricsService } from './metrics/metrics.service';
 import { multipartOptions } from './videos/multipart-upload';
+import { WEB_PATHS } from './web/web.module';
 
 export interface CreatedApp {
   app: NestFastifyApplication;
@@ -102,6 +103,7 @@ export async function createApp(
       { path: 'health', method: RequestMethod.GET },
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      ...WEB_PATHS.map((path) => ({ path, method: RequestMethod.GET })),
     ],
   });
   app.useGlobalPipes(createValidationPipe());

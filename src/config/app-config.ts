@@ -95,6 +95,8 @@ export interface AppConfig {
     /** An ffmpeg remux still running after this long is killed and the import fails. */
     readonly remuxTimeoutSec: number;
   };
+  /** Serve the pages (/, /watch, /studio, /embed/chat) and their assets; the API is unaffected. */
+  readonly webUi: boolean;
   readonly alerts: {
     readonly webhookToken?: string;
     readonly dingtalkUrl?: string;
@@ -425,6 +427,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       concurrency: r.int('RECORDINGS_CONCURRENCY', 1, 1, 32),
       remuxTimeoutSec: r.int('RECORDINGS_REMUX_TIMEOUT_SEC', 1800, 10, 86400),
     },
+    webUi: r.bool('WEB_UI', true),
     alerts: {
       webhookToken: alertToken,
       dingtalkUrl: r.url('DINGTALK_WEBHOOK_URL', undefined, ['http:', 'https:']),

@@ -76,6 +76,13 @@ const POLICY: Record<string, Policy> = {
   'GET /health': 'public',
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
+
+  // The pages (WEB_UI) and their assets: public shells; what they show comes from the API above.
+  'GET /': 'public',
+  'GET /watch/:streamId': 'public',
+  'GET /studio': 'public',
+  'GET /embed/chat/:roomId': 'public',
+  'GET /assets/:file': 'public',
   // /docs, /docs-json, /docs-yaml: Swagger registers them while the app is built, before the
   // route table is recorded; they are public by design (the API description, no data).
 };
