@@ -17,6 +17,8 @@ export function safeEqual(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
+const HLS_CHECK_ROUTE = '/api/v1/hooks/hls';
+
 /** Deepest JSON nesting any endpoint accepts (our DTOs need 4; Alertmanager payloads about 4). */
 export const MAX_JSON_DEPTH = 32;
 
@@ -145,6 +147,9 @@ export function installHttpHooks(
       ms: Math.round(seconds * 1e5) / 100,
     };
     if (reply.statusCode >= 500) log.error(line, 'request failed');
+    // The HLS check answers every playlist and segment request of every viewer: at info level
+    // it would be most of the log. Its outcome is in playback_checks_total.
+    else if (label === HLS_CHECK_ROUTE) log.debug(line, 'request completed');
     else log.info(line, 'request completed');
     done();
   });
