@@ -11,6 +11,8 @@ declare module 'fastify' {
   }
 }
 
+const HLS_CHECK_ROUTE = '/api/v1/hooks/hls';
+
 /** Deepest JSON nesting any endpoint accepts (our DTOs need 4; Alertmanager payloads about 4). */
 export const MAX_JSON_DEPTH = 32;
 
@@ -137,6 +139,9 @@ export function installRequestPipeline(
       ms: Math.round(seconds * 1e5) / 100,
     };
     if (statusCode >= 500) access.error(line, 'request failed');
+    // The HLS check answers every playlist and segment request of every viewer: at info level
+    // it would be most of the log. Its outcome is in playback_checks_total.
+    else if (route === HLS_CHECK_ROUTE) access.debug(line, 'request completed');
     else access.info(line, 'request completed');
     done();
   });

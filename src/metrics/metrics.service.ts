@@ -405,8 +405,11 @@ export class MetricsService {
   playbackSessionStarted(protocol: PlaybackProtocol): void {
     this.playbackSessionsStarted.labels(protocol).inc();
   }
+  /** Bound once: the HLS check runs for every playlist and segment request. */
+  private readonly checksAllowed = this.playbackChecks.labels('allowed');
+  private readonly checksDenied = this.playbackChecks.labels('denied');
   playbackChecked(allowed: boolean): void {
-    this.playbackChecks.labels(allowed ? 'allowed' : 'denied').inc();
+    (allowed ? this.checksAllowed : this.checksDenied).inc();
   }
   /** `action` must come from a bounded set (the hook dialect's known calls, else "other"). */
   hookHandled(server: HookServer, action: string, seconds: number): void {

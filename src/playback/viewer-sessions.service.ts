@@ -2,9 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService, PlaybackProtocol } from '../metrics/metrics.service';
+import { TtlCache } from '../streams/ttl-cache';
 import { ViewerSessionStore } from './viewer-session.store';
 
 const ERROR_LOG_EVERY_MS = 10_000;
+const LAST_COUNT_TTL_MS = 10 * 60_000;
+const LAST_COUNT_MAX = 10_000;
 
 /**
  * `stream.viewers`: distinct playback sessions seen within PLAY_SESSION_TTL_SEC, over every
@@ -15,6 +18,8 @@ export class ViewerSessions {
   private readonly log = new Logger('ViewerSessions');
   private readonly ttlMs: number;
   private lastErrorLog = 0;
+  /** Last count read per stream: what the views show while the store is unavailable. */
+  private readonly lastCounts = new TtlCache<number>(LAST_COUNT_TTL_MS, LAST_COUNT_MAX);
 
   constructor(
     @InjectConfig() config: AppConfig,
@@ -55,12 +60,23 @@ export class ViewerSessions {
     }
   }
 
-  count(streamId: string): Promise<number> {
-    return this.store.count(streamId, Date.now());
+  /**
+   * Sessions counted for a stream now. While the store is unavailable the stream views stay
+   * up with the last count this instance read (0 when it never read one) instead of failing.
+   */
+  async count(streamId: string): Promise<number> {
+    return (await this.counts([streamId])).get(streamId) ?? 0;
   }
 
-  counts(streamIds: readonly string[]): Promise<Map<string, number>> {
-    return this.store.counts(streamIds, Date.now());
+  async counts(streamIds: readonly string[]): Promise<Map<string, number>> {
+    try {
+      const counts = await this.store.counts(streamIds, Date.now());
+      for (const [id, n] of counts) this.lastCounts.set(id, n);
+      return counts;
+    } catch (err) {
+      this.failed(err);
+      return new Map(streamIds.map((id) => [id, this.lastCounts.get(id) ?? 0]));
+    }
   }
 
   private failed(err: unknown): void {

@@ -1,0 +1,38 @@
+import { Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import type { MetricsService } from '../metrics/metrics.service';
+import { MemoryViewerSessionStore } from './memory-viewer-session.store';
+import { ViewerSessions } from './viewer-sessions.service';
+
+const ID = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
+
+describe('ViewerSessions', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('keeps answering with the last count read, and never fails a play, while the store is down', async () => {
+    const store = new MemoryViewerSessionStore();
+    const metrics = { playbackSessionStarted: jest.fn() };
+    const sessions = new ViewerSessions(
+      { playSessionTtlSec: 30 } as AppConfig,
+      store,
+      metrics as unknown as MetricsService,
+    );
+    await sessions.seen(ID, 'a', 'hls');
+    await sessions.seen(ID, 'b', 'rtmp');
+    expect(metrics.playbackSessionStarted.mock.calls).toEqual([['hls'], ['rtmp']]);
+    expect(await sessions.count(ID)).toBe(2);
+
+    const down = () => Promise.reject(new Error('Redis is unavailable'));
+    jest.spyOn(store, 'counts').mockImplementation(down);
+    jest.spyOn(store, 'touch').mockImplementation(down);
+    jest.spyOn(store, 'release').mockImplementation(down);
+    await expect(sessions.seen(ID, 'c', 'hls')).resolves.toBeUndefined();
+    await expect(sessions.ended(ID, 'a')).resolves.toBeUndefined();
+    expect(await sessions.count(ID)).toBe(2);
+    expect(Object.fromEntries(await sessions.counts([ID, 'never-read']))).toEqual({
+      [ID]: 2,
+      'never-read': 0,
+    });
+    expect(metrics.playbackSessionStarted).toHaveBeenCalledTimes(2);
+  });
+});
