@@ -111,6 +111,8 @@ describe('live state rules', () => {
         ownerId: OWNER,
         data: {
           streamId: ID,
+          ownerId: OWNER,
+          title: 't',
           roomId: null,
           startedAt: '2026-01-01T10:00:00.000Z',
           endedAt: '2026-01-01T10:05:00.000Z',
