@@ -24,6 +24,14 @@ describe('loadConfig', () => {
     expect(c.presenceTtlSec).toBe(30);
     expect(c.shutdownTimeoutMs).toBe(10000);
     expect(c.logLevel).toBe('info');
+    expect(c.webhooks).toEqual({
+      maxAttempts: 8,
+      allowPrivate: false,
+      backoffBaseMs: 30000,
+      backoffMaxMs: 3_600_000,
+      pollIntervalMs: 1000,
+      concurrency: 8,
+    });
   });
 
   it('bases RTMP play URLs on the ingest base unless RTMP_PLAY_URL is set', () => {
@@ -74,6 +82,10 @@ describe('loadConfig', () => {
     ['FLV_BASE_URL', 'rtmp://not-http'],
     ['SHUTDOWN_TIMEOUT_MS', '10s'],
     ['ADMIN_USERNAME', 'bad name'],
+    ['WEBHOOK_MAX_ATTEMPTS', '0'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'sometimes'],
+    ['WEBHOOK_BACKOFF_BASE_MS', 'fast'],
+    ['WEBHOOK_CONCURRENCY', '0'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     const env: Record<string, string> = { [name]: value };
     if (name === 'ADMIN_USERNAME') env.ADMIN_PASSWORD = 'password-123';

@@ -19,6 +19,9 @@ import { signWebhook } from './webhook-signature';
  */
 export const WEBHOOK_LEASE_MS = 30_000;
 const DISPATCH_BATCH = 100;
+/** Finished deliveries, their log and their events are kept this long (the log API reads them). */
+export const WEBHOOK_RETENTION_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** Exponential backoff, capped, with jitter (half fixed, half random) so retries spread out. */
 export function backoffMs(
@@ -42,6 +45,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   private readonly inFlight = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
   private soon?: NodeJS.Timeout;
+  private pruner?: NodeJS.Timeout;
   private running = false;
   private again = false;
   private stopped = false;
@@ -56,6 +60,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.kick(), this.config.webhooks.pollIntervalMs);
     this.timer.unref();
+    this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.pruner.unref();
     this.lifecycle.onDrain(() => this.stop());
     this.kick();
   }
@@ -110,8 +116,18 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
-    this.timer = this.soon = undefined;
+    if (this.pruner) clearInterval(this.pruner);
+    this.timer = this.soon = this.pruner = undefined;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Drops finished work older than the retention period (pending work is kept forever). */
+  async prune(now = new Date()): Promise<void> {
+    try {
+      await this.outbox.prune(new Date(now.getTime() - WEBHOOK_RETENTION_MS));
+    } catch (err) {
+      this.log.warn({ err: { message: (err as Error).message } }, 'Webhook outbox prune failed');
+    }
   }
 
   private async pass(): Promise<void> {

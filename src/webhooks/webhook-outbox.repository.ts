@@ -208,4 +208,28 @@ export class WebhookOutboxRepository {
       ),
     );
   }
+
+  /**
+   * Forgets what is finished and older than `cutoff`: the attempt log, delivered or given-up
+   * deliveries, and dispatched events no delivery refers to any more. Pending work is never
+   * touched. Safe to run on every instance at once (plain conditional DELETEs).
+   */
+  async prune(cutoff: Date): Promise<void> {
+    await runInTransaction(this.ds, async (m) => {
+      await this.exec(m, `DELETE FROM "webhook_delivery_attempts" WHERE "createdAt" < :cutoff`, {
+        cutoff,
+      });
+      await this.exec(
+        m,
+        `DELETE FROM "webhook_deliveries" WHERE "status" <> 'pending' AND "nextAttemptAt" < :cutoff`,
+        { cutoff },
+      );
+      await this.exec(
+        m,
+        `DELETE FROM "webhook_events" WHERE "dispatchedAt" < :cutoff
+           AND NOT EXISTS (SELECT 1 FROM "webhook_deliveries" "d" WHERE "d"."eventId" = "webhook_events"."id")`,
+        { cutoff },
+      );
+    });
+  }
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import {
+  WEBHOOK_RETENTION_MS,
+  WebhookDeliveryWorker,
+} from '../../src/webhooks/webhook-delivery.worker';
+import { WebhookDeliveryEntity } from '../../src/webhooks/webhook-delivery.entity';
+import { WebhookEventEntity } from '../../src/webhooks/webhook-event.entity';
 import { WebhookSubscriptionEntity } from '../../src/webhooks/webhook-subscription.entity';
 import { startApp, TestApp } from '../helpers/app';
 import { Mode } from '../helpers/modes';
@@ -268,6 +274,55 @@ describe.each(modes)('webhooks (%s)', (mode) => {
     expect((await t.http.get(`/api/v1/webhooks/${sub.id}/deliveries`, owner.token)).status).toBe(
       404,
     );
+  });
+
+  it('prunes finished deliveries, their log and their events after the retention period, never pending ones', async () => {
+    const done = await subscribe(owner.token, ['stream.started']);
+    const s = await createStream(t.http, owner.token, 'Pruned');
+    expect((await publish(s.id, s.key)).status).toBe(200);
+    const delivered = await until(
+      async () => (await deliveries(done.id)).find((d) => d.status === 'delivered'),
+      { message: 'not delivered' },
+    );
+    // A delivery still owed (its next attempt far ahead), to an otherwise idle subscription.
+    const ds = t.app.get(DataSource);
+    const stuck = await subscribe(owner.token, ['stream.ended']);
+    const owedEvent = randomUUID();
+    const owedDelivery = randomUUID();
+    const old = new Date(Date.now() - 1000);
+    await ds.getRepository(WebhookEventEntity).insert({
+      id: owedEvent,
+      type: 'stream.ended',
+      ownerId: owner.id,
+      data: '{}',
+      createdAt: old,
+      dispatchedAt: old,
+    });
+    await ds.getRepository(WebhookDeliveryEntity).insert({
+      id: owedDelivery,
+      eventId: owedEvent,
+      subscriptionId: stuck.id,
+      status: 'pending',
+      attempts: 1,
+      nextAttemptAt: new Date(Date.now() + 86_400_000),
+      leaseUntil: null,
+      leaseToken: null,
+      createdAt: old,
+    });
+
+    // As if the retention period had passed for everything written so far.
+    await t.app
+      .get(WebhookDeliveryWorker)
+      .prune(new Date(Date.now() + WEBHOOK_RETENTION_MS + 60_000));
+
+    expect(await deliveries(done.id)).toEqual([]);
+    expect(await ds.getRepository(WebhookDeliveryEntity).countBy({ subscriptionId: done.id })).toBe(
+      0,
+    );
+    expect(await ds.getRepository(WebhookEventEntity).countBy({ id: delivered.eventId })).toBe(0);
+    expect(await ds.getRepository(WebhookDeliveryEntity).countBy({ id: owedDelivery })).toBe(1);
+    expect(await ds.getRepository(WebhookEventEntity).countBy({ id: owedEvent })).toBe(1);
+    expect((await t.http.delete(`/api/v1/webhooks/${stuck.id}`, owner.token)).status).toBe(204);
   });
 
   describe('routes', () => {

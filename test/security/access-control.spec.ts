@@ -72,6 +72,11 @@ const POLICY: Record<string, Policy> = {
 
   'POST /api/v1/alerts/alertmanager': 'alert-token',
 
+  'POST /api/v1/webhooks': 'user',
+  'GET /api/v1/webhooks': 'user',
+  'DELETE /api/v1/webhooks/:id': 'owner',
+  'GET /api/v1/webhooks/:id/deliveries': 'owner',
+
   'GET /metrics': 'metrics-token',
   'GET /health': 'public',
   'GET /health/live': 'public',
@@ -114,6 +119,7 @@ interface Ctx {
   roomId: string;
   videoId: string;
   bannedUserId: string;
+  webhookId: string;
 }
 
 /** How to attack each owner-only route (in an order the owner could also run them: deletes last). */
@@ -144,6 +150,14 @@ const OWNER_CASES: Record<
     method: 'DELETE',
     path: `/api/v1/rooms/${c.roomId}/bans/${c.bannedUserId}`,
   }),
+  'GET /api/v1/webhooks/:id/deliveries': (c) => ({
+    method: 'GET',
+    path: `/api/v1/webhooks/${c.webhookId}/deliveries`,
+  }),
+  'DELETE /api/v1/webhooks/:id': (c) => ({
+    method: 'DELETE',
+    path: `/api/v1/webhooks/${c.webhookId}`,
+  }),
   'DELETE /api/v1/streams/:id': (c) => ({
     method: 'DELETE',
     path: `/api/v1/streams/${c.streamId}`,
@@ -158,6 +172,7 @@ const fill = (url: string, c?: Ctx) =>
     .replace(/^\/api\/v1\/streams\/:id/, `/api/v1/streams/${c?.streamId ?? randomUUID()}`)
     .replace(/^\/api\/v1\/rooms\/:id/, `/api/v1/rooms/${c?.roomId ?? randomUUID()}`)
     .replace(/^\/api\/v1\/videos\/:id/, `/api/v1/videos/${c?.videoId ?? randomUUID()}`)
+    .replace(/^\/api\/v1\/webhooks\/:id/, `/api/v1/webhooks/${c?.webhookId ?? randomUUID()}`)
     .replace(/:[a-zA-Z]+/g, () => randomUUID());
 
 const SECRET_FIELDS = [
@@ -194,6 +209,8 @@ describe(`access control over the route table (${securityMode})`, () => {
       MAX_STREAMS_PER_USER: '1000',
       METRICS_TOKEN: 'acl-metrics-token',
       ALERT_WEBHOOK_TOKEN: 'acl-alert-token',
+      // Owned webhooks point at a closed local port (no stream goes live in this suite).
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     });
     app = await startWithEnv(m.env);
     const owner = await app.http.user('owner');
@@ -235,26 +252,35 @@ describe(`access control over the route table (${securityMode})`, () => {
         )
       ).status,
     ).toBeLessThan(300);
+    const webhook = await a.http.post(
+      '/api/v1/webhooks',
+      { url: 'http://127.0.0.1:9/hook', events: ['stream.started'] },
+      a.owner.token,
+    );
+    expect(webhook.status).toBe(201);
     return {
       streamId: stream.body.id,
       roomId: room.body.id,
       videoId: video.body.id,
       bannedUserId: banned.id,
+      webhookId: webhook.body.id,
     };
   }
 
   /** Everything an attacker could have changed, as the owner sees it. */
   async function snapshot(c: Ctx) {
-    const [stream, room, video] = await Promise.all([
+    const [stream, room, video, webhooks] = await Promise.all([
       a.http.get(`/api/v1/streams/${c.streamId}`),
       a.http.get(`/api/v1/rooms/${c.roomId}`),
       a.http.get(`/api/v1/videos/${c.videoId}`),
+      a.http.get('/api/v1/webhooks?limit=100', a.owner.token),
     ]);
     // (Bans have no read route; the ban cases are checked through their effect afterwards.)
     return {
       stream: { ...stream.body, viewers: undefined },
       room: { ...room.body, onlineCount: undefined, liveStream: undefined },
       video: video.body,
+      webhook: (webhooks.body.items as { id: string }[]).find((w) => w.id === c.webhookId),
     };
   }
 
