@@ -4,6 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import type { Cursor } from '../common/pagination';
 import { applyKeyset } from '../database/keyset';
 import { VideoEntity, VideoSource } from './video.entity';
+import { runInTransaction } from '../database/transaction';
 
 export interface NewVideo {
   id: string;
@@ -38,7 +39,8 @@ export class VideosRepository {
 
   /** Runs `fn` in one database transaction; other features append their rows through `manager`. */
   transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.repo.manager.transaction(fn);
+    // Queued on SQLite: its single connection would nest overlapping transactions.
+    return runInTransaction(this.repo.manager.connection, fn);
   }
 
   /** Inserts a video inside the caller's transaction. */
