@@ -30,11 +30,30 @@ const LOG_BUFFER_BYTES = 4096;
 /** Longest a line waits in the buffer when traffic is low (someone may be tailing the log). */
 const LOG_FLUSH_EVERY_MS = 250;
 
+/** The fields of the one access-log line per request. */
+export interface AccessLine {
+  requestId: string;
+  method: string;
+  route: string;
+  path: string;
+  statusCode: number;
+  ms: number;
+}
+
+export interface AccessLog {
+  /** Writes the line at info ("request completed"), or at error ("request failed"). */
+  write(failed: boolean, line: AccessLine): void;
+}
+
 export interface AppLoggers {
   /** Application lines: redacted, and the request id of the request they belong to. */
   log: Logger;
-  /** The access-log line: fixed fields that never hold a secret, so no redaction pass. */
-  access: Logger;
+  /**
+   * The access-log line: the same JSON as pino writes for it, built directly (its shape is fixed
+   * and none of its fields can hold a secret), so no generic serialiser or redaction pass runs
+   * per request.
+   */
+  access: AccessLog;
   /** Writes out synchronously whatever is still buffered (shutdown, fatal errors). */
   flushSync(): void;
   /** Stops the periodic flush (the app is closing). */
@@ -79,6 +98,11 @@ export function createLoggers(level: LogLevel, destination?: pino.DestinationStr
   );
   // Redaction is compiled once, here, for the application lines only.
   const log = access.child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  const accessLog = accessWriter(
+    dest,
+    access.isLevelEnabled('info'),
+    access.isLevelEnabled('error'),
+  );
   let timer: NodeJS.Timeout | undefined;
   if (isBuffered(dest)) {
     timer = setInterval(() => {
@@ -93,7 +117,7 @@ export function createLoggers(level: LogLevel, destination?: pino.DestinationStr
   }
   return {
     log,
-    access,
+    access: accessLog,
     flushSync() {
       if (!isBuffered(dest)) return;
       try {
@@ -104,6 +128,25 @@ export function createLoggers(level: LogLevel, destination?: pino.DestinationStr
     },
     close() {
       if (timer) clearInterval(timer);
+    },
+  };
+}
+
+function accessWriter(dest: pino.DestinationStream, infoOn: boolean, errorOn: boolean): AccessLog {
+  // One ISO timestamp per millisecond is enough (pino formats a new Date for every line).
+  let lastMs = 0;
+  let lastIso = '';
+  return {
+    write(failed, l) {
+      if (failed ? !errorOn : !infoOn) return;
+      const now = Date.now();
+      if (now !== lastMs) {
+        lastMs = now;
+        lastIso = new Date(now).toISOString();
+      }
+      dest.write(
+        `{"level":"${failed ? 'error' : 'info'}","time":"${lastIso}","requestId":${JSON.stringify(l.requestId)},"method":${JSON.stringify(l.method)},"route":${JSON.stringify(l.route)},"path":${JSON.stringify(l.path)},"statusCode":${l.statusCode},"ms":${l.ms},"msg":"${failed ? 'request failed' : 'request completed'}"}\n`,
+      );
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
 import { sendError } from './error-body';
+import type { AccessLog } from './logger';
 import { safeEqual } from './safe-equal';
 
 declare module 'fastify' {
@@ -61,7 +61,7 @@ export function installRequestPipeline(
   app: FastifyInstance,
   config: AppConfig,
   metrics: MetricsService,
-  access: Logger,
+  access: AccessLog,
   isDraining: () => boolean = () => false,
 ): void {
   const metricsToken = config.metricsToken;
@@ -136,8 +136,7 @@ export function installRequestPipeline(
       statusCode,
       ms: Math.round(seconds * 1e5) / 100,
     };
-    if (statusCode >= 500) access.error(line, 'request failed');
-    else access.info(line, 'request completed');
+    access.write(statusCode >= 500, line);
     done();
   });
 }
