@@ -30,11 +30,32 @@ const LOG_BUFFER_BYTES = 4096;
 /** Longest a line waits in the buffer when traffic is low (someone may be tailing the log). */
 const LOG_FLUSH_EVERY_MS = 250;
 
+/** The fields of the one access-log line per request. */
+export interface AccessLine {
+  requestId: string;
+  method: string;
+  route: string;
+  path: string;
+  statusCode: number;
+  ms: number;
+}
+
+export type AccessLevel = 'debug' | 'info' | 'error';
+
+export interface AccessLog {
+  /** Writes the line at info or debug ("request completed"), or at error ("request failed"). */
+  write(level: AccessLevel, line: AccessLine): void;
+}
+
 export interface AppLoggers {
   /** Application lines: redacted, and the request id of the request they belong to. */
   log: Logger;
-  /** The access-log line: fixed fields that never hold a secret, so no redaction pass. */
-  access: Logger;
+  /**
+   * The access-log line: the same JSON as pino writes for it, built directly (its shape is fixed
+   * and none of its fields can hold a secret), so no generic serialiser or redaction pass runs
+   * per request.
+   */
+  access: AccessLog;
   /** Writes out synchronously whatever is still buffered (shutdown, fatal errors). */
   flushSync(): void;
   /** Stops the periodic flush (the app is closing). */
@@ -79,6 +100,11 @@ export function createLoggers(level: LogLevel, destination?: pino.DestinationStr
   );
   // Redaction is compiled once, here, for the application lines only.
   const log = access.child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  const accessLog = accessWriter(dest, {
+    debug: access.isLevelEnabled('debug'),
+    info: access.isLevelEnabled('info'),
+    error: access.isLevelEnabled('error'),
+  });
   let timer: NodeJS.Timeout | undefined;
   if (isBuffered(dest)) {
     timer = setInterval(() => {
@@ -93,7 +119,7 @@ export function createLoggers(level: LogLevel, destination?: pino.DestinationStr
   }
   return {
     log,
-    access,
+    access: accessLog,
     flushSync() {
       if (!isBuffered(dest)) return;
       try {
@@ -104,6 +130,28 @@ export function createLoggers(level: LogLevel, destination?: pino.DestinationStr
     },
     close() {
       if (timer) clearInterval(timer);
+    },
+  };
+}
+
+function accessWriter(
+  dest: pino.DestinationStream,
+  enabled: Record<AccessLevel, boolean>,
+): AccessLog {
+  // One ISO timestamp per millisecond is enough (pino formats a new Date for every line).
+  let lastMs = 0;
+  let lastIso = '';
+  return {
+    write(level, l) {
+      if (!enabled[level]) return;
+      const now = Date.now();
+      if (now !== lastMs) {
+        lastMs = now;
+        lastIso = new Date(now).toISOString();
+      }
+      dest.write(
+        `{"level":"${level}","time":"${lastIso}","requestId":${JSON.stringify(l.requestId)},"method":${JSON.stringify(l.method)},"route":${JSON.stringify(l.route)},"path":${JSON.stringify(l.path)},"statusCode":${l.statusCode},"ms":${l.ms},"msg":"${level === 'error' ? 'request failed' : 'request completed'}"}\n`,
+      );
     },
   };
 }

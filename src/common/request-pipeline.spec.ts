@@ -1,9 +1,9 @@
 import Fastify, { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { register } from 'prom-client';
 import { Writable } from 'node:stream';
 import type { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { createLoggers } from './logger';
 import { installRequestPipeline, MAX_JSON_DEPTH } from './request-pipeline';
 import { requestIdOf } from './request-context';
 
@@ -27,7 +27,7 @@ describe('request pipeline', () => {
       app,
       { metricsToken: 'metrics-token-123' } as AppConfig,
       metrics,
-      pino({ base: undefined, messageKey: 'msg' }, sink),
+      createLoggers('info', sink).access,
     );
     app.get('/api/v1/things/:id', () => ({ ok: true }));
     app.post('/api/v1/things', () => ({ ok: true }));
@@ -60,6 +60,18 @@ describe('request pipeline', () => {
       statusCode: 200,
       ms: expect.any(Number),
     });
+    // The same keys, in the same order, as the pino-written line it replaced.
+    expect(Object.keys(access[0]!)).toEqual([
+      'level',
+      'time',
+      'requestId',
+      'method',
+      'route',
+      'path',
+      'statusCode',
+      'ms',
+      'msg',
+    ]);
     expect(JSON.stringify(lines)).not.toContain('hunter2');
   });
 
@@ -88,7 +100,7 @@ describe('request pipeline', () => {
     const r = await app.inject({ url: '/api/v1/boom', headers: { 'x-request-id': 'pipe-500' } });
     expect(r.statusCode).toBe(500);
     expect(lines.find((l) => l.requestId === 'pipe-500')).toMatchObject({
-      level: 50,
+      level: 'error',
       msg: 'request failed',
       statusCode: 500,
     });

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
 import { sendError } from './error-body';
+import type { AccessLog } from './logger';
 import { safeEqual } from './safe-equal';
 
 declare module 'fastify' {
@@ -63,7 +63,7 @@ export function installRequestPipeline(
   app: FastifyInstance,
   config: AppConfig,
   metrics: MetricsService,
-  access: Logger,
+  access: AccessLog,
   isDraining: () => boolean = () => false,
 ): void {
   const metricsToken = config.metricsToken;
@@ -138,11 +138,9 @@ export function installRequestPipeline(
       statusCode,
       ms: Math.round(seconds * 1e5) / 100,
     };
-    if (statusCode >= 500) access.error(line, 'request failed');
-    // The HLS check answers every playlist and segment request of every viewer: at info level
-    // it would be most of the log. Its outcome is in playback_checks_total.
-    else if (route === HLS_CHECK_ROUTE) access.debug(line, 'request completed');
-    else access.info(line, 'request completed');
+    // The HLS check answers every playlist and segment request of every viewer: at info level it
+    // would be most of the log. Its outcome is in playback_checks_total.
+    access.write(statusCode >= 500 ? 'error' : route === HLS_CHECK_ROUTE ? 'debug' : 'info', line);
     done();
   });
 }
