@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { RecordingIntake } from '../common/ports';
 import type { MediaServer } from '../metrics/metrics.service';
 import { PlaybackService } from '../playback/playback.service';
-import { StreamsService } from '../streams/streams.service';
+import { PublishingService } from '../streams/publishing.service';
 import type { HookCall } from './hook-calls';
 
 /** Runs a parsed hook call against the stream rules; true = allow. Same path for every dialect. */
@@ -13,7 +13,7 @@ export class HooksService implements OnModuleInit {
   private recordings?: RecordingIntake;
 
   constructor(
-    private readonly streams: StreamsService,
+    private readonly publishing: PublishingService,
     private readonly playback: PlaybackService,
     private readonly moduleRef: ModuleRef,
   ) {}
@@ -29,7 +29,7 @@ export class HooksService implements OnModuleInit {
   async handle(server: MediaServer, call: HookCall): Promise<boolean> {
     switch (call.action) {
       case 'publish':
-        return this.streams.authorizePublish(
+        return this.publishing.authorizePublish(
           server,
           call.name,
           call.key,
@@ -37,9 +37,9 @@ export class HooksService implements OnModuleInit {
           call.protocol ?? null,
         );
       case 'update_publish':
-        return this.streams.confirmPublisher(server, call.name, call.key, call.clientId);
+        return this.publishing.confirmPublisher(server, call.name, call.key, call.clientId);
       case 'publish_done':
-        await this.streams.publishDone(server, call.name, call.clientId);
+        await this.publishing.publishDone(server, call.name, call.clientId);
         return true;
       case 'play':
         return this.playback.authorizePlay(server, call.name, call, call.protocol, call.lease);

@@ -13,6 +13,8 @@ import type { PublisherCutter } from './publisher-cutter';
 import type { StreamEntity } from './stream.entity';
 import { sweepIntervalMs } from './stream-sweeper.job';
 import { hashStreamKey } from './stream-key';
+import { PublishingService } from './publishing.service';
+import { StreamViewCache } from './stream-view.cache';
 import type { StreamsRepository } from './streams.repository';
 import { StreamsService } from './streams.service';
 
@@ -41,9 +43,11 @@ function setup(
     },
   } as unknown as ModuleRef;
   const cutter = { cut: jest.fn(() => Promise.resolve()) };
+  const views = new StreamViewCache();
   const service = new StreamsService(
     config,
     repo as unknown as StreamsRepository,
+    views,
     new PlaybackUrls(new PlayUrlSigner(config), config),
     { count: jest.fn(() => Promise.resolve(0)) } as unknown as ViewerSessions,
     events,
@@ -52,7 +56,16 @@ function setup(
     cutter as unknown as PublisherCutter,
   );
   service.onModuleInit();
-  return { service, metrics, offline, cutter };
+  const publishing = new PublishingService(
+    config,
+    repo as unknown as StreamsRepository,
+    views,
+    events,
+    metrics as unknown as MetricsService,
+    moduleRef,
+  );
+  publishing.onModuleInit();
+  return { service, publishing, metrics, offline, cutter };
 }
 
 function swept(): StreamEntity {
@@ -100,12 +113,12 @@ describe('live state rules', () => {
         return [swept()];
       },
     );
-    const { service, metrics, offline } = setup(
+    const { publishing, metrics, offline } = setup(
       { sweepStale },
       { staleSec: 30, outbox: { append } as ProductEventOutbox },
     );
     const now = new Date('2026-01-01T10:05:00.000Z');
-    await expect(service.sweepStale(now)).resolves.toBe(1);
+    await expect(publishing.sweepStale(now)).resolves.toBe(1);
     expect(sweepStale.mock.calls[0][0]).toBe('nginx-rtmp');
     expect(sweepStale.mock.calls[0][1]).toEqual(new Date('2026-01-01T10:04:30.000Z'));
     expect(append).toHaveBeenCalledWith(manager, [
@@ -138,28 +151,30 @@ describe('live state rules', () => {
         return [swept()];
       },
     );
-    await expect(setup({ sweepStale }).service.sweepStale()).resolves.toBe(1);
+    await expect(setup({ sweepStale }).publishing.sweepStale()).resolves.toBe(1);
     const off = jest.fn();
-    await expect(setup({ sweepStale: off }, { staleSec: 0 }).service.sweepStale()).resolves.toBe(0);
+    await expect(setup({ sweepStale: off }, { staleSec: 0 }).publishing.sweepStale()).resolves.toBe(
+      0,
+    );
     expect(off).not.toHaveBeenCalled();
   });
 
   it('confirms an update only through the key hash, and refuses one without key or client id', async () => {
     const confirmPublisher = jest.fn(() => Promise.resolve(true));
-    const { service } = setup({ confirmPublisher });
-    await expect(service.confirmPublisher('nginx-rtmp', ID, KEY, '3')).resolves.toBe(true);
+    const { publishing } = setup({ confirmPublisher });
+    await expect(publishing.confirmPublisher('nginx-rtmp', ID, KEY, '3')).resolves.toBe(true);
     expect(confirmPublisher).toHaveBeenCalledWith(ID, '3', hashStreamKey(KEY));
-    await expect(service.confirmPublisher('nginx-rtmp', ID, null, '3')).resolves.toBe(false);
-    await expect(service.confirmPublisher('nginx-rtmp', ID, KEY, null)).resolves.toBe(false);
-    await expect(service.confirmPublisher('nginx-rtmp', 'nope', KEY, '3')).resolves.toBe(false);
+    await expect(publishing.confirmPublisher('nginx-rtmp', ID, null, '3')).resolves.toBe(false);
+    await expect(publishing.confirmPublisher('nginx-rtmp', ID, KEY, null)).resolves.toBe(false);
+    await expect(publishing.confirmPublisher('nginx-rtmp', 'nope', KEY, '3')).resolves.toBe(false);
     expect(confirmPublisher).toHaveBeenCalledTimes(1);
   });
 
   it('keeps publishers going while the database is down (an outage must not cut everyone)', async () => {
-    const { service } = setup({
+    const { publishing } = setup({
       confirmPublisher: jest.fn(() => Promise.reject(new ServiceUnavailableError())),
     });
-    await expect(service.confirmPublisher('nginx-rtmp', ID, KEY, '3')).resolves.toBe(true);
+    await expect(publishing.confirmPublisher('nginx-rtmp', ID, KEY, '3')).resolves.toBe(true);
   });
 
   it('cuts every live publisher of a revoked account as user_disabled', async () => {

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
-import { StreamsService } from './streams.service';
+import { PublishingService } from './publishing.service';
 
 /** Sweep at least this often however long STREAM_STALE_SEC is (a stream ends ≤ 10 s late). */
 const MAX_INTERVAL_MS = 10_000;
@@ -15,7 +15,7 @@ export function sweepIntervalMs(staleSec: number): number {
 }
 
 /**
- * Runs StreamsService.sweepStale on every instance. Which instance ends a given stream is
+ * Runs PublishingService.sweepStale on every instance. Which instance ends a given stream is
  * decided by the database (one conditional UPDATE), so no lock or leader is needed. Runs are
  * chained with setTimeout (the next is scheduled when the previous finished: never two at
  * once) and stop when the application shuts down.
@@ -29,7 +29,7 @@ export class StreamSweeperJob implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
-    private readonly streams: StreamsService,
+    private readonly publishing: PublishingService,
     private readonly lifecycle: LifecycleService,
   ) {}
 
@@ -64,7 +64,7 @@ export class StreamSweeperJob implements OnApplicationBootstrap, OnModuleDestroy
 
   private async runOnce(): Promise<void> {
     try {
-      await this.streams.sweepStale();
+      await this.publishing.sweepStale();
     } catch (err) {
       this.log.warn(
         { err: { message: (err as Error).message } },

@@ -3,8 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LiveStreamLookup, PlayableStreams } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
 import { PublisherCutter } from './publisher-cutter';
+import { PublishingService } from './publishing.service';
 import { StreamSweeperJob } from './stream-sweeper.job';
 import { StreamEntity } from './stream.entity';
+import { StreamViewCache } from './stream-view.cache';
 import { StreamsController } from './streams.controller';
 import { StreamsRepository } from './streams.repository';
 import { StreamsService } from './streams.service';
@@ -24,12 +26,14 @@ export class StreamsModule {
       providers: [
         StreamsRepository,
         StreamsService,
+        PublishingService,
+        StreamViewCache,
         PublisherCutter,
         StreamSweeperJob,
         { provide: LiveStreamLookup, useExisting: StreamsService },
         { provide: PlayableStreams, useExisting: StreamsService },
       ],
-      exports: [StreamsService, LiveStreamLookup, PlayableStreams],
+      exports: [StreamsService, PublishingService, LiveStreamLookup, PlayableStreams],
     };
   }
 }

@@ -6,7 +6,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 import { ProductEvent, STREAM_OFFLINE, StreamStateEvent } from '../../src/common/ports';
-import { StreamsService } from '../../src/streams/streams.service';
+import { PublishingService } from '../../src/streams/publishing.service';
 import { startApp, TestApp } from '../helpers/app';
 import { Mode } from '../helpers/modes';
 import { RecordingServer, startRecordingServer } from '../helpers/recording-server';
@@ -253,7 +253,7 @@ describe.each(modes)('live state (%s)', (mode) => {
     });
 
     it('appends stream.ended in the same transaction as the sweep', async () => {
-      const service = t.app.get(StreamsService);
+      const service = t.app.get(PublishingService);
       const appended: ProductEvent[] = [];
       const refused: string[] = [];
       let fail = true;

@@ -48,7 +48,7 @@ describe('request id on log lines', () => {
       calls.map((c) => c.requestId),
     );
     for (const c of calls) {
-      // The refusal is logged by StreamsService, several awaits away from the HTTP layer.
+      // The refusal is logged by PublishingService, several awaits away from the HTTP layer.
       const refused = lines().filter(
         (l) => l.msg === 'Publish refused' && l.streamId === c.streamId,
       );

@@ -16,7 +16,7 @@ import {
   startNginxRtmp,
   waitFor,
 } from '../helpers/media';
-import { StreamsService } from '../../src/streams/streams.service';
+import { PublishingService } from '../../src/streams/publishing.service';
 import { createStream, getStream, playSession } from './hook-client';
 
 const required = Boolean(process.env.CI) || process.env.REQUIRE_SERVICES === '1';
@@ -248,7 +248,7 @@ const UPDATE_SEC = 2;
     it('keeps a live publisher going across updates, longer than the stale limit', async () => {
       const s = await createStream(t.http, user.token);
       const pub = publish(s.id, s.key);
-      const confirmed = jest.spyOn(t.app.get(StreamsService), 'confirmPublisher');
+      const confirmed = jest.spyOn(t.app.get(PublishingService), 'confirmPublisher');
       try {
         await waitStatus(s.id, 'live', `stream never went live; ffmpeg: ${pub.stderr()}`);
         await waitFor(() => updates(s.id, confirmed) >= 3, {

@@ -5,14 +5,11 @@ import { ServiceUnavailableError } from '../common/errors';
 import { STREAM_LIVE } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
-import { PlaybackUrls } from '../playback/playback-urls';
-import type { ViewerSessions } from '../playback/viewer-sessions.service';
-import { PlayUrlSigner } from './play-url.signer';
-import type { PublisherCutter } from './publisher-cutter';
+import { PublishingService } from './publishing.service';
 import type { StreamEntity } from './stream.entity';
 import { hashStreamKey } from './stream-key';
+import { StreamViewCache } from './stream-view.cache';
 import type { StreamsRepository } from './streams.repository';
-import { StreamsService } from './streams.service';
 
 const ID = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
 const KEY = 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn';
@@ -50,16 +47,13 @@ function setup(repo: Partial<Record<keyof StreamsRepository, jest.Mock>>) {
   const live = jest.fn();
   events.on(STREAM_LIVE, live);
   const moduleRef = { get: () => undefined } as unknown as ModuleRef;
-  const viewers = { count: jest.fn(() => Promise.resolve(0)) } as unknown as ViewerSessions;
-  const service = new StreamsService(
+  const service = new PublishingService(
     config,
     { ownerActive: jest.fn(() => Promise.resolve(true)), ...repo } as unknown as StreamsRepository,
-    new PlaybackUrls(new PlayUrlSigner(config), config),
-    viewers,
+    new StreamViewCache(),
     events,
     metrics as unknown as MetricsService,
     moduleRef,
-    { cut: jest.fn(() => Promise.resolve()) } as unknown as PublisherCutter,
   );
   return { service, metrics, live };
 }
@@ -67,7 +61,7 @@ function setup(repo: Partial<Record<keyof StreamsRepository, jest.Mock>>) {
 const never = () => new Promise<never>(() => undefined);
 const later = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms));
 
-describe('StreamsService publish authorization fails closed', () => {
+describe('PublishingService publish authorization fails closed', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('refuses within the timeout when the database does not answer', async () => {
