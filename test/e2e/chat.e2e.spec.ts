@@ -3,14 +3,11 @@ import * as jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import { STREAM_LIVE, STREAM_OFFLINE, USER_REVOKED } from '../../src/common/ports';
 import { startApp, TestApp } from '../helpers/app';
-import { Mode, TEST_SECRETS } from '../helpers/modes';
-import { hasServices } from '../helpers/services';
+import { suiteModes, TEST_SECRETS } from '../helpers/modes';
 import { until } from '../helpers/wait';
 import { ChatClient, connectChat } from './chat-socket-client';
 
-const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
-if (!hasServices())
-  process.stderr.write('!!! SKIPPED clustered chat e2e: needs PostgreSQL and Redis\n');
+const modes = suiteModes('chat gateway');
 
 const ALLOWED_ORIGIN = 'https://app.example.com';
 const MAX_FRAME = 4096;

@@ -259,7 +259,7 @@ describeWithServices('Redis faults', () => {
      * Every socket event and REST call answers within 1 s when Redis is down (nothing waits on a
      * dead link), and within the command timeout when it is slow: an error ack / 503, or a real answer.
      */
-    async function answersFast(mode: 'down' | 'slow'): Promise<void> {
+    async function expectClearErrorsFast(mode: 'down' | 'slow'): Promise<void> {
       const limitMs = mode === 'down' ? 1000 : 1000 /* REDIS_COMMAND_TIMEOUT_MS */ + 300;
       const s = await connectChat(app.url, { auth: { token: user.token } });
       expect(s.connected).toBe(true);
@@ -317,9 +317,9 @@ describeWithServices('Redis faults', () => {
     }
 
     it('answers presence and chat with a clear error within 1 s while Redis is down', () =>
-      answersFast('down'));
+      expectClearErrorsFast('down'));
     it('answers presence and chat with a clear error within the command timeout while Redis is slow', () =>
-      answersFast('slow'));
+      expectClearErrorsFast('slow'));
 
     it('chat and presence work again once Redis is back, without a restart', async () => {
       fx.redis!.cut();

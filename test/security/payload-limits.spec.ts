@@ -219,8 +219,11 @@ describe('payload limits (real process)', () => {
   it.each(abuses.map((a) => [a.name, a] as const))('%s → clear 4xx, quickly', async (_name, a) => {
     const r = await a.run();
     expect(a.status).toContain(r.value.status);
-    if (r.value.status > 0 && r.value.status < 414)
-      expect(r.value.body).toMatchObject({
+    // Below 414 OnAir answers (error shape); 414/431 come from the HTTP parser, 0 is a cut socket.
+    const answeredByOnAir = r.value.status > 0 && r.value.status < 414;
+    const onAirBodies = answeredByOnAir ? [r.value.body] : [];
+    for (const body of onAirBodies)
+      expect(body).toMatchObject({
         statusCode: r.value.status,
         code: expect.any(String),
         requestId: expect.any(String),
