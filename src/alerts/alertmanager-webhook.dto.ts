@@ -165,14 +165,16 @@ export class AlertmanagerWebhookDto implements AlertNotification {
   @MaxLength(WEBHOOK_LIMITS.maxUrlLength)
   groupKey!: string;
 
-  @ApiProperty({
-    description: 'Alerts Alertmanager left out because of the receiver max_alerts',
+  @ApiPropertyOptional({
+    description:
+      'Alerts Alertmanager left out because of the receiver max_alerts (absent before Alertmanager 0.22: none left out)',
     example: 0,
   })
+  @IsOptional()
   @IsInt()
   @Min(0)
   @Max(1_000_000_000)
-  truncatedAlerts!: number;
+  truncatedAlerts?: number;
 
   @ApiProperty({ enum: ['firing', 'resolved'], example: 'firing' })
   @IsIn(['firing', 'resolved'])

@@ -376,6 +376,16 @@ describe.each(modes)('alert relay (%s)', (mode) => {
     expect(sl.text).not.toContain('silencedBy');
   });
 
+  it('accepts a notification from an older Alertmanager, which sends no truncatedAlerts', async () => {
+    const { truncatedAlerts: _absent, ...older } = notification();
+    const r = await post(older);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ accepted: older.alerts.length });
+    const [sl] = await robots.waitFor(ROBOT_PATHS.slack);
+    expect(sl.text).toContain('HighErrorRate');
+    expect(sl.text).not.toContain('truncated');
+  });
+
   it('retries failed deliveries with backoff and counts the outcome per channel', async () => {
     const before = await alertNotificationCounts(t.url);
     robots.script(ROBOT_PATHS.dingtalk, { status: 500, body: { error: 'busy' } }); // then the default {errcode:0}
