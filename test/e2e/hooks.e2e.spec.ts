@@ -476,7 +476,7 @@ describe.each(modes)('hooks fail closed when the database cannot answer (%s)', (
   let t: TestApp;
   afterAll(async () => t?.close());
 
-  it('refuses a publish within the hook timeout', async () => {
+  it('refuses a publish within the hook timeout [timing]', async () => {
     t = await startApp(mode, { HOOK_PUBLISH_TIMEOUT_MS: '500', LOG_LEVEL: 'info' });
     const u = await t.http.user('fc');
     const s = await createStream(t.http, u.token);

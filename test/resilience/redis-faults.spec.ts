@@ -316,9 +316,9 @@ describeWithServices('Redis faults', () => {
       }
     }
 
-    it('answers presence and chat with a clear error within 1 s while Redis is down', () =>
+    it('answers presence and chat with a clear error within 1 s while Redis is down [timing]', () =>
       expectClearErrorsFast('down'));
-    it('answers presence and chat with a clear error within the command timeout while Redis is slow', () =>
+    it('answers presence and chat with a clear error within the command timeout while Redis is slow [timing]', () =>
       expectClearErrorsFast('slow'));
 
     it('chat and presence work again once Redis is back, without a restart', async () => {

@@ -216,7 +216,7 @@ describe('payload limits (real process)', () => {
     },
   ];
 
-  it.each(abuses.map((a) => [a.name, a] as const))('%s → clear 4xx, quickly', async (_name, a) => {
+  it.each(abuses.map((a) => [a.name, a] as const))('%s → clear 4xx, quickly [timing]', async (_name, a) => {
     const r = await a.run();
     expect(a.status).toContain(r.value.status);
     // Below 414 OnAir answers (error shape); 414/431 come from the HTTP parser, 0 is a cut socket.
