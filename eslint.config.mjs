@@ -66,7 +66,9 @@ export default tseslint.config(
       'jest/expect-expect': [
         'error',
         // Helpers that assert on the caller's behalf (they call expect() inside).
-        { assertFunctionNames: ['expect', 'expect*', 'assert*', '**.expect*', 'fc.assert'] },
+        {
+          assertFunctionNames: ['expect', 'expect*', 'assert*', '**.expect*', 'fc.assert', 'until'],
+        },
       ],
       'jest/no-conditional-expect': 'error',
       'jest/no-disabled-tests': 'error',
