@@ -15,7 +15,7 @@ import {
   waitFor,
 } from '../helpers/media';
 import { isStrict, reportSkip } from '../helpers/services';
-import { createStream, getStream, playArgs } from './hook-client';
+import { createStream, getStream, metricValue, playArgs } from './hook-client';
 
 // The tools are system packages (.ci/run installs them); a test run installs nothing.
 const present = mediaToolsAvailable();
@@ -48,6 +48,10 @@ function describeMedia(): void {
         hookSecret: t.env.HOOK_SECRET,
       });
     }, 60_000);
+
+    /** Publishes OnAir's nginx-rtmp hook refused, from its own metric. */
+    const rejectedPublishes = () =>
+      metricValue(t.http, 'stream_publish_attempts_total{result="rejected",server="nginx-rtmp"}');
 
     afterEach(async () => {
       await Promise.all(publishers.splice(0).map((p) => p.stop()));
@@ -108,18 +112,23 @@ function describeMedia(): void {
     it('refuses a wrong key: ffmpeg exits 1 and the stream stays idle', async () => {
       const s = await createStream(t.http, user.token);
       const other = await createStream(t.http, user.token);
+      const before = await rejectedPublishes();
       const pub = publish(s.id, other.key);
       expect(await exitWithin(pub, 15_000)).toBe(1);
       expect(await status(s.id)).toBe('idle');
+      // OnAir refused it (not nginx, ffmpeg or the network).
+      expect((await rejectedPublishes()) - before).toBe(1);
     });
 
     it('refuses a rotated key and accepts the new one', async () => {
       const s = await createStream(t.http, user.token);
       const rotated = await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, user.token);
       expect(rotated.status).toBe(200);
+      const before = await rejectedPublishes();
       const old = publish(s.id, s.key);
       expect(await exitWithin(old, 15_000)).toBe(1);
       expect(await status(s.id)).toBe('idle');
+      expect((await rejectedPublishes()) - before).toBe(1);
       publish(s.id, rotated.body.streamKey);
       await waitStatus(s.id, 'live', 'new key was not accepted');
     });
@@ -128,8 +137,10 @@ function describeMedia(): void {
       const s = await createStream(t.http, user.token);
       const first = publish(s.id, s.key);
       await waitStatus(s.id, 'live', 'first publisher never went live');
+      const before = await rejectedPublishes();
       const second = publish(s.id, s.key);
       expect(await exitWithin(second, 15_000)).toBe(1);
+      expect((await rejectedPublishes()) - before).toBe(1);
       // The refused session's publish_done (if any) must not take the stream offline.
       expect(await exitWithin(first, 1500)).toBe('running');
       expect(await status(s.id)).toBe('live');
