@@ -8,7 +8,7 @@
 const Module = require('node:module');
 
 const load = Module._load;
-Module._load = function (request, parent, isMain) {
+Module._load = function (request, _parent, _isMain) {
   const exp = load.apply(this, arguments);
   if (
     /request-context(\.js)?$/.test(request) &&

@@ -21,7 +21,8 @@ export interface AlertNotification {
   commonLabels: Record<string, string>;
   commonAnnotations: Record<string, string>;
   externalURL: string;
-  truncatedAlerts: number;
+  /** Absent from Alertmanager before 0.22, which never truncates. */
+  truncatedAlerts?: number;
   alerts: RelayAlert[];
 }
 
@@ -272,10 +273,9 @@ const SLACK: Flavor = {
 
 function footerParts(n: AlertNotification, link: (url: string) => string): string[] {
   const parts: string[] = [];
-  if (n.truncatedAlerts > 0)
-    parts.push(
-      `${n.truncatedAlerts} more alert${n.truncatedAlerts === 1 ? '' : 's'} truncated by Alertmanager`,
-    );
+  const truncated = n.truncatedAlerts ?? 0;
+  if (truncated > 0)
+    parts.push(`${truncated} more alert${truncated === 1 ? '' : 's'} truncated by Alertmanager`);
   const am = httpUrl(n.externalURL);
   if (am) parts.push(link(am));
   return parts;

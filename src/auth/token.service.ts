@@ -56,6 +56,14 @@ export class TokenService {
   async principal(claims: jwt.JwtPayload): Promise<AuthUser> {
     if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.sub))
       throw new UnauthorizedError('Invalid or expired token');
+    // jsonwebtoken accepts a token without exp; OnAir never issues one, nor one that lives longer
+    // than JWT_EXPIRES_IN, so either can only be forged or left over from another configuration.
+    if (
+      typeof claims.exp !== 'number' ||
+      typeof claims.iat !== 'number' ||
+      claims.exp - claims.iat > this.config.jwt.expiresInSec
+    )
+      throw new UnauthorizedError('Invalid or expired token');
     const user = await this.users.findById(claims.sub);
     if (!user || user.disabledAt) throw new UnauthorizedError('Invalid or expired token');
     return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };

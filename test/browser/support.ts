@@ -6,37 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { modeEnv, type ModeEnv } from '../helpers/modes';
-import {
-  ensureMediaTools,
-  findExecutable,
-  mediaToolsAvailable,
-  startNginxRtmp,
-  type NginxRtmpInstance,
-} from '../helpers/media';
+import { describeMedia, startNginxRtmp, type NginxRtmpInstance } from '../helpers/media';
 import { freePort, MAIN_JS, spawnApp, type AppProcess } from '../helpers/process';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const required = Boolean(process.env.CI) || process.env.REQUIRE_SERVICES === '1';
-const canInstall =
-  typeof process.getuid === 'function' &&
-  process.getuid() === 0 &&
-  findExecutable('apt-get') !== null;
-
-/** `describe` when Chromium and the media tools are usable; otherwise a loud skip (a failure under CI). */
+/**
+ * `describe` when Chromium and the media tools are installed; otherwise a counted skip, or a
+ * failing test under CI / REQUIRE_SERVICES=1 (a test run installs nothing).
+ */
 export function describeInBrowser(name: string, fn: () => void): void {
-  const missing: string[] = [];
-  if (!fs.existsSync(CHROMIUM)) missing.push(`chromium (${CHROMIUM})`);
-  const media = mediaToolsAvailable();
-  if (!media.ok && !canInstall) missing.push(...media.missing);
-  if (missing.length === 0 || required) {
-    describe(name, fn);
-    return;
-  }
-  process.stderr.write(
-    `\n${'!'.repeat(100)}\n!!! SKIPPED "${name}": missing ${missing.join(', ')}. ` +
-      `Install chromium (apt-get install chromium) and nginx libnginx-mod-rtmp ffmpeg, or set REQUIRE_SERVICES=1 to make this a failure.\n${'!'.repeat(100)}\n\n`,
-  );
-  describe.skip(name, fn);
+  describeMedia(name, fn, fs.existsSync(CHROMIUM) ? [] : [`chromium (${CHROMIUM})`]);
 }
 
 export const CHROMIUM_ARGS = [
@@ -81,10 +60,6 @@ export async function startPipeline(extra: Record<string, string> = {}): Promise
   if (!fs.existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run npm run build`);
   if (!fs.existsSync(path.join(path.dirname(MAIN_JS), '..', 'web', 'manifest.json')))
     throw new Error('dist/web is missing: run npm run build');
-  const tools = await ensureMediaTools({
-    log: (line) => process.stderr.write(`[media] ${line}\n`),
-  });
-  if (!tools.ok) throw new Error(`media tools missing: ${tools.missing.join(', ')}`);
   const env = await modeEnv('embedded');
   const port = await freePort();
   const media = await startNginxRtmp({

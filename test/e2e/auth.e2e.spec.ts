@@ -1,11 +1,8 @@
 import * as jwt from 'jsonwebtoken';
 import { startApp, TestApp } from '../helpers/app';
-import { Mode, TEST_SECRETS } from '../helpers/modes';
-import { hasServices } from '../helpers/services';
+import { suiteModes, TEST_SECRETS } from '../helpers/modes';
 
-const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
-if (!hasServices())
-  process.stderr.write('!!! SKIPPED clustered auth e2e: needs PostgreSQL and Redis\n');
+const modes = suiteModes('auth');
 
 describe.each(modes)('auth (%s)', (mode) => {
   let t: TestApp;

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ModeEnv, modeEnv } from '../helpers/modes';
 import { AppProcess, spawnApp } from '../helpers/process';
 import { describeWithServices } from '../helpers/services';
+import { disconnectsProcessed } from '../helpers/http';
 import { until } from '../helpers/wait';
 import { ChatClient, connectChat } from './chat-socket-client';
 
@@ -140,13 +141,13 @@ describeWithServices('chat across instances (Redis adapter)', () => {
     // A's watcher hears about B's and the REST viewer's arrival.
     await watcherA.waitFor('presence:update', (p) => p.roomId === roomId && p.onlineCount === 3);
 
+    const disconnectsBefore = await disconnectsProcessed(A.http);
     tabA.close();
-    await until(
-      async () =>
-        (await presence(B, roomId)).members.length === 2 &&
-        (await presence(A, roomId)).members.length === 2,
-      { message: 'closing the tab on A dropped a viewer still open on B' },
-    );
+    // A has handled the close before presence is checked (else the check is vacuous).
+    await until(async () => (await disconnectsProcessed(A.http)) > disconnectsBefore, {
+      message: 'A never processed the closed tab',
+    });
+    for (const app of [A, B]) expect((await presence(app, roomId)).members).toHaveLength(2);
     tabB.close();
     await until(
       async () =>
@@ -200,10 +201,24 @@ describeWithServices('chat across instances (Redis adapter)', () => {
     const acked = new Map<number, any>();
     const N = 30;
     let killed: Promise<number | null> | undefined;
+    let released: Promise<{ withinMs: number } | { error: string }> | undefined;
     for (let i = 0; i < N; i++) {
       if (i === 8) {
         B.proc.kill('SIGTERM');
         killed = B.exited;
+        // Within 1 s of B's exit (the TTL is 3 s) its viewers are gone: A's observer and the moved
+        // client at most, where B's anonymous observer and stale entries would make 3 or more.
+        released = killed
+          .then(async () => {
+            const exitedAt = Date.now();
+            await until(async () => (await presence(A, roomId)).onlineCount <= 2, {
+              timeoutMs: 1000,
+              intervalMs: 20,
+              message: "B's viewers still online 1 s after it exited",
+            });
+            return { withinMs: Date.now() - exitedAt };
+          })
+          .catch((err: Error) => ({ error: err.message }));
       }
       for (let attempt = 0; !acked.has(i); attempt++) {
         expect(attempt).toBeLessThan(10);
@@ -251,6 +266,7 @@ describeWithServices('chat across instances (Redis adapter)', () => {
     expect(new Set(seen).size).toBe(seen.length);
 
     // B took its viewers with it at once (not after the TTL): only A's sockets are online.
+    expect(await released).toEqual({ withinMs: expect.any(Number) });
     expect((await presence(A, roomId)).onlineCount).toBe(2);
   }, 60_000);
 });

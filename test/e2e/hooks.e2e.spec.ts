@@ -4,8 +4,8 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { STREAM_LIVE, STREAM_OFFLINE, StreamStateEvent } from '../../src/common/ports';
 import { startApp, TestApp } from '../helpers/app';
-import { Mode } from '../helpers/modes';
-import { hasServices } from '../helpers/services';
+import { suiteModes } from '../helpers/modes';
+import { describeWithServices } from '../helpers/services';
 import { until } from '../helpers/wait';
 import {
   createStream,
@@ -22,9 +22,7 @@ import {
   srsHook,
 } from '../media/hook-client';
 
-const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
-if (!hasServices())
-  process.stderr.write('!!! SKIPPED clustered hooks e2e: needs PostgreSQL and Redis\n');
+const modes = suiteModes('media-server hooks');
 
 const accepted = (server: string) =>
   `stream_publish_attempts_total{result="accepted",server="${server}"}`;
@@ -532,7 +530,7 @@ describe.each(modes)('hooks fail closed when the database cannot answer (%s)', (
   let t: TestApp;
   afterAll(async () => t?.close());
 
-  it('refuses a publish within the hook timeout', async () => {
+  it('refuses a publish within the hook timeout [timing]', async () => {
     t = await startApp(mode, { HOOK_PUBLISH_TIMEOUT_MS: '500', LOG_LEVEL: 'info' });
     const u = await t.http.user('fc');
     const s = await createStream(t.http, u.token);
@@ -570,18 +568,35 @@ describe.each(modes)('hooks fail closed when the database cannot answer (%s)', (
     } finally {
       await release();
     }
+  });
+});
 
-    if (mode === 'clustered') {
-      // The refused attempt must not leave the stream live once the database answers again.
-      await until(async () => (await t.http.get(`/api/v1/streams/${s.id}`)).status === 200, {
-        timeoutMs: 5000,
-      });
-      const view = await getStream(t.http, s.id);
-      expect(view.status).toBe('idle');
+describeWithServices('hooks after the database answers again (clustered)', () => {
+  let t: TestApp;
+  afterAll(async () => t?.close());
+
+  it('leaves a publish refused during a lock idle, and accepts the next one', async () => {
+    t = await startApp('clustered', { HOOK_PUBLISH_TIMEOUT_MS: '500' });
+    const u = await t.http.user('fc2');
+    const s = await createStream(t.http, u.token);
+    const locker = new Client({ connectionString: t.env.DATABASE_URL });
+    locker.on('error', () => undefined);
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE streams IN ACCESS EXCLUSIVE MODE');
       expect((await nginxHook(t.http, nginxBody('publish', s.id, `key=${s.key}`))).status).toBe(
-        200,
+        403,
       );
+      await locker.query('ROLLBACK');
+    } finally {
+      await locker.end();
     }
+    await until(async () => (await t.http.get(`/api/v1/streams/${s.id}`)).status === 200, {
+      timeoutMs: 5000,
+    });
+    expect((await getStream(t.http, s.id)).status).toBe('idle');
+    expect((await nginxHook(t.http, nginxBody('publish', s.id, `key=${s.key}`))).status).toBe(200);
   });
 });
 

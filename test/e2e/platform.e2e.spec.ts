@@ -1,8 +1,7 @@
 import { startApp, TestApp } from '../helpers/app';
-import { Mode } from '../helpers/modes';
-import { hasServices } from '../helpers/services';
+import { suiteModes } from '../helpers/modes';
 
-const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
+const modes = suiteModes('platform');
 
 describe.each(modes)('platform (%s)', (mode) => {
   let t: TestApp;
@@ -23,7 +22,7 @@ describe.each(modes)('platform (%s)', (mode) => {
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe('ok');
     expect(ready.body.details.database.status).toBe('up');
-    if (mode === 'clustered') expect(ready.body.details.redis.status).toBe('up');
+    expect(ready.body.details.redis?.status).toBe(mode === 'clustered' ? 'up' : undefined);
     const h = await t.http.get('/health');
     expect(h.status).toBe(200);
     expect(h.body).toMatchObject({

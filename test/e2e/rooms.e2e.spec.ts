@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { RoomLookup } from '../../src/common/ports';
 import { startApp, TestApp } from '../helpers/app';
-import { Mode } from '../helpers/modes';
-import { hasServices } from '../helpers/services';
+import { suiteModes } from '../helpers/modes';
 
-const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
-if (!hasServices())
-  process.stderr.write('!!! SKIPPED clustered rooms e2e: needs PostgreSQL and Redis\n');
+const modes = suiteModes('rooms REST');
 
 describe.each(modes)('rooms REST (%s)', (mode) => {
   let t: TestApp;

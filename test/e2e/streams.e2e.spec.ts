@@ -2,8 +2,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { STREAM_OFFLINE, StreamStateEvent } from '../../src/common/ports';
 import { startApp, TestApp } from '../helpers/app';
-import { Mode } from '../helpers/modes';
-import { hasServices } from '../helpers/services';
+import { suiteModes } from '../helpers/modes';
 import {
   createStream,
   getStream,
@@ -13,9 +12,7 @@ import {
   signPlay,
 } from '../media/hook-client';
 
-const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
-if (!hasServices())
-  process.stderr.write('!!! SKIPPED clustered streams e2e: needs PostgreSQL and Redis\n');
+const modes = suiteModes('streams API');
 
 const MAX = 3;
 

@@ -9,13 +9,10 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startApp, TestApp } from '../helpers/app';
-import { Mode } from '../helpers/modes';
-import { hasServices } from '../helpers/services';
+import { suiteModes } from '../helpers/modes';
 import { until } from '../helpers/wait';
 
-const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
-if (!hasServices())
-  process.stderr.write('!!! SKIPPED clustered videos e2e: needs PostgreSQL and Redis\n');
+const modes = suiteModes('videos');
 
 const MiB = 1024 * 1024;
 const LIMIT = 6 * MiB;
@@ -661,14 +658,13 @@ describe.each(modes)('videos (%s)', (mode) => {
               method,
               ok: true,
             });
-            if (method === 'GET') {
-              expect(JSON.parse(r.body)).toMatchObject({
-                statusCode: r.status,
-                code: expect.stringMatching(/^(NOT_FOUND|VALIDATION_FAILED)$/),
-              });
-              expect(r.body).not.toMatch(/root:|SQLite format|secret partial upload/);
-            }
           }
+          const get = await rawPath(t.url, p, 'GET');
+          expect(JSON.parse(get.body)).toMatchObject({
+            statusCode: get.status,
+            code: expect.stringMatching(/^(NOT_FOUND|VALIDATION_FAILED)$/),
+          });
+          expect(get.body).not.toMatch(/root:|SQLite format|secret partial upload/);
         }
       } finally {
         fs.rmSync(path.join(videosDir, tmpName), { force: true });

@@ -66,3 +66,12 @@ export class Http {
     return { token: r.body.accessToken, id: r.body.user.id, username, password };
   }
 }
+
+/** websocket_disconnects_total over all labels: how many disconnects the server has processed. */
+export async function disconnectsProcessed(http: Http): Promise<number> {
+  const text = (await http.get('/metrics')).text;
+  return [...text.matchAll(/^websocket_disconnects_total\{[^}]*\} (\S+)$/gm)].reduce(
+    (n, m) => n + Number(m[1]),
+    0,
+  );
+}

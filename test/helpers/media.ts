@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isStrict, reportSkip } from './services';
 
 /* ------------------------------------------------------------------------ */
 /* Generic polling                                                           */
@@ -110,72 +111,30 @@ export function mediaToolsAvailable(): { ok: boolean; missing: string[] } {
   return { ok: missing.length === 0, missing };
 }
 
-function runQuiet(
-  cmd: string,
-  args: string[],
-  timeoutMs: number,
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    let output = '';
-    const child = spawn(cmd, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    const collect = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-20_000);
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ code: -1, output: `${output}\n${err.message}` });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
+const MEDIA_INSTALL = 'apt-get install -y nginx libnginx-mod-rtmp ffmpeg';
 
 /**
- * Installs the Debian packages when something is missing (needs root and apt):
- * `apt-get install -y nginx libnginx-mod-rtmp ffmpeg`, running `apt-get update`
- * and retrying once if the first install fails. Returns availability afterwards.
- * Can take minutes on a fresh machine: give the calling hook a long timeout.
+ * `describe` when nginx, the RTMP module and ffmpeg are installed (system packages: `.ci/run`
+ * installs them, a test run installs nothing). Otherwise a counted skip, or under CI /
+ * REQUIRE_SERVICES=1 a failing test naming what is missing. `alsoMissing` adds other absent tools
+ * (e.g. the browser suites' Chromium).
  */
-export async function ensureMediaTools(
-  opts: { timeoutMs?: number; log?: (line: string) => void } = {},
-): Promise<{ ok: boolean; missing: string[] }> {
-  const before = mediaToolsAvailable();
-  if (before.ok) return before;
-  const log = opts.log ?? (() => undefined);
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !findExecutable('apt-get')) {
-    log(
-      `media tools missing (${before.missing.join(', ')}) and apt-get is not usable as this user`,
+export function describeMedia(name: string, fn: () => void, alsoMissing: string[] = []): void {
+  const missing = [...alsoMissing, ...mediaToolsAvailable().missing];
+  if (missing.length === 0) {
+    describe(name, fn);
+  } else if (isStrict()) {
+    describe(name, () => {
+      it(`has its tools installed (${MEDIA_INSTALL}, chromium)`, () => {
+        expect(missing).toEqual([]);
+      });
+    });
+  } else {
+    reportSkip(
+      `"${name}"`,
+      `missing ${missing.join(', ')}. Install them (${MEDIA_INSTALL}, chromium); REQUIRE_SERVICES=1 makes this a failure`,
     );
-    return before;
   }
-  const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
-  const install = [
-    '-o',
-    'DPkg::Lock::Timeout=300',
-    'install',
-    '-y',
-    'nginx',
-    'libnginx-mod-rtmp',
-    'ffmpeg',
-  ];
-  log(`installing media tools: apt-get ${install.join(' ')}`);
-  let res = await runQuiet('apt-get', install, timeoutMs);
-  if (res.code !== 0) {
-    log('apt-get install failed, running apt-get update and retrying');
-    await runQuiet('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'update'], timeoutMs);
-    res = await runQuiet('apt-get', install, timeoutMs);
-    if (res.code !== 0) log(`apt-get install failed:\n${res.output}`);
-  }
-  return mediaToolsAvailable();
 }
 
 /* ------------------------------------------------------------------------ */
@@ -409,7 +368,7 @@ export async function startNginxRtmp(opts: StartNginxRtmpOptions): Promise<Nginx
   const nginxBin = findExecutable('nginx');
   if (!nginxBin || avail.missing.includes('libnginx-mod-rtmp')) {
     throw new Error(
-      `nginx-rtmp not available (missing: ${avail.missing.join(', ')}); call ensureMediaTools()`,
+      `nginx-rtmp not available (missing: ${avail.missing.join(', ')}); install nginx libnginx-mod-rtmp ffmpeg`,
     );
   }
   const startTimeoutMs = opts.startTimeoutMs ?? 10_000;
@@ -586,7 +545,7 @@ export interface FfmpegProcess {
 
 function runFfmpeg(args: string[]): FfmpegProcess {
   const bin = findExecutable('ffmpeg');
-  if (!bin) throw new Error('ffmpeg not installed; call ensureMediaTools()');
+  if (!bin) throw new Error('ffmpeg not installed; install nginx libnginx-mod-rtmp ffmpeg');
   let err = '';
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (chunk: Buffer) => {

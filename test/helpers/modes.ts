@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { hasServices, reportSkip } from './services';
 
 export type Mode = 'embedded' | 'clustered';
 
@@ -73,4 +74,14 @@ export async function modeEnv(mode: Mode, extra: Record<string, string> = {}): P
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The modes a suite runs in: both when PostgreSQL and Redis answer; otherwise embedded only, and
+ * the dropped clustered variant is reported (and counted in the summary) as a skip.
+ */
+export function suiteModes(suite: string): Mode[] {
+  if (hasServices()) return ['embedded', 'clustered'];
+  reportSkip(`"${suite}" (clustered)`, 'needs PostgreSQL and Redis');
+  return ['embedded'];
 }

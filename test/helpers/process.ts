@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import { distStaleness } from '../setup/dist-freshness';
 import { Http } from './http';
 import { until } from './wait';
 
@@ -32,13 +33,16 @@ export interface AppProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
-/** Runs the built app (dist/, made by `npm test`'s pretest build) as a real child process. */
+/** Runs the built app (dist/, rebuilt by the global setup when stale) as a real child process. */
 export async function spawnApp(
   env: Record<string, string>,
   opts: { waitReady?: boolean } = {},
 ): Promise<AppProcess> {
-  if (!fs.existsSync(MAIN_JS))
-    throw new Error(`${MAIN_JS} is missing: run npm run build (npm test does it first)`);
+  // A private build (ONAIR_MAIN_JS) is the developer's to keep fresh; dist/ must match src/.
+  const stale = process.env.ONAIR_MAIN_JS ? null : distStaleness(MAIN_JS);
+  if (stale)
+    throw new Error(`${stale}: run npm run build (the test run's global setup does it first)`);
+  if (!fs.existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run npm run build`);
   const port = env.PORT ? Number(env.PORT) : await freePort();
   let out = '';
   const proc = spawn(process.execPath, [MAIN_JS], {

@@ -13,7 +13,7 @@ import { RoomBanEntity } from '../../src/rooms/room-ban.entity';
 import { RoomBansRepository } from '../../src/rooms/room-bans.repository';
 import type { RoomsService } from '../../src/rooms/rooms.service';
 import { createTestDatabase } from '../helpers/modes';
-import { hasPostgres } from '../helpers/services';
+import { hasPostgres, reportSkip } from '../helpers/services';
 
 /** The chat repositories and the retention job against real databases, both dialects. */
 function behaves(
@@ -203,5 +203,5 @@ if (hasPostgres()) {
     return { env: { DATABASE_URL: db.url }, close: () => db.drop() };
   });
 } else {
-  process.stderr.write('!!! SKIPPED chat persistence on PostgreSQL: not reachable\n');
+  reportSkip('chat persistence on PostgreSQL', 'PostgreSQL not reachable');
 }

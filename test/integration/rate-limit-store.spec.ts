@@ -4,7 +4,7 @@ import { RedisService } from '../../src/redis/redis.service';
 import { MemoryRateLimitStore } from '../../src/throttle/memory-rate-limit.store';
 import type { RateLimitStore } from '../../src/throttle/rate-limit.store';
 import { RedisRateLimitStore } from '../../src/throttle/redis-rate-limit.store';
-import { hasRedis } from '../helpers/services';
+import { hasRedis, reportSkip } from '../helpers/services';
 import { until } from '../helpers/wait';
 
 /** One behaviour suite, run against every RateLimitStore implementation. */
@@ -93,7 +93,5 @@ if (hasRedis()) {
     await redis.onApplicationShutdown();
   });
 } else {
-  process.stderr.write(
-    '!!! SKIPPED RateLimitStore: redis behaviour suite (Redis not reachable; set TEST_REDIS_URL)\n',
-  );
+  reportSkip('RateLimitStore: redis behaviour suite', 'Redis not reachable; set TEST_REDIS_URL');
 }

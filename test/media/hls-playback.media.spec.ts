@@ -8,30 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startApp, TestApp } from '../helpers/app';
 import {
-  ensureMediaTools,
-  findExecutable,
   FfmpegProcess,
-  mediaToolsAvailable,
+  describeMedia,
   NginxRtmpInstance,
   startFfmpegPublisher,
   startNginxRtmp,
   waitFor,
 } from '../helpers/media';
 import { createStream, getStream, playSession, signPlay } from './hook-client';
-
-const required = Boolean(process.env.CI) || process.env.REQUIRE_SERVICES === '1';
-const canInstall =
-  typeof process.getuid === 'function' &&
-  process.getuid() === 0 &&
-  findExecutable('apt-get') !== null;
-const present = mediaToolsAvailable();
-const runnable = present.ok || canInstall || required;
-if (!runnable) {
-  process.stderr.write(
-    `\n${'!'.repeat(100)}\n!!! SKIPPED HLS playback media e2e: missing ${present.missing.join(', ')} and cannot install them (apt-get as root). ` +
-      `Install nginx libnginx-mod-rtmp ffmpeg, or set REQUIRE_SERVICES=1 to make this a failure.\n${'!'.repeat(100)}\n\n`,
-  );
-}
 
 /** Short, so that an expired session is seen within a test; long against the 1 s poll period. */
 const SESSION_TTL_SEC = 4;
@@ -43,7 +27,7 @@ interface Poller {
   statuses: number[];
 }
 
-(runnable ? describe : describe.skip)('HLS playback checked by OnAir (nginx auth_request)', () => {
+describeMedia('HLS playback checked by OnAir (nginx auth_request)', () => {
   let t: TestApp;
   let media: NginxRtmpInstance;
   let user: { token: string; id: string };
@@ -51,13 +35,6 @@ interface Poller {
   const pollers: Poller[] = [];
 
   beforeAll(async () => {
-    const tools = await ensureMediaTools({
-      log: (line) => process.stderr.write(`[media] ${line}\n`),
-    });
-    if (!tools.ok)
-      throw new Error(
-        `media tools missing: ${tools.missing.join(', ')} (install nginx libnginx-mod-rtmp ffmpeg)`,
-      );
     t = await startApp('embedded', {
       MAX_STREAMS_PER_USER: '100',
       PLAY_SESSION_TTL_SEC: String(SESSION_TTL_SEC),

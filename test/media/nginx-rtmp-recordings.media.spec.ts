@@ -8,9 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startApp, TestApp } from '../helpers/app';
 import {
-  ensureMediaTools,
-  findExecutable,
-  mediaToolsAvailable,
+  describeMedia,
   NginxRtmpInstance,
   startFfmpegPublisher,
   startNginxRtmp,
@@ -19,20 +17,7 @@ import {
 import { ffprobeDuration, listDir, topLevelBoxes } from '../helpers/recordings';
 import { createStream } from './hook-client';
 
-const required = Boolean(process.env.CI) || process.env.REQUIRE_SERVICES === '1';
-const canInstall =
-  typeof process.getuid === 'function' &&
-  process.getuid() === 0 &&
-  findExecutable('apt-get') !== null;
-const present = mediaToolsAvailable();
-const runnable = present.ok || canInstall || required;
-if (!runnable) {
-  process.stderr.write(
-    `\n!!! SKIPPED nginx-rtmp recordings media e2e: missing ${present.missing.join(', ')} and cannot install them.\n\n`,
-  );
-}
-
-(runnable ? describe : describe.skip)('nginx-rtmp recordings become videos (embedded)', () => {
+describeMedia('nginx-rtmp recordings become videos (embedded)', () => {
   let t: TestApp;
   let media: NginxRtmpInstance;
   let user: { token: string; id: string };
@@ -40,10 +25,6 @@ if (!runnable) {
   let recordingsDir: string;
 
   beforeAll(async () => {
-    const tools = await ensureMediaTools({
-      log: (line) => process.stderr.write(`[media] ${line}\n`),
-    });
-    if (!tools.ok) throw new Error(`media tools missing: ${tools.missing.join(', ')}`);
     // nginx workers run as nobody: the whole path must be traversable, the directory writable.
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'onair-rec-media-')));
     fs.chmodSync(root, 0o755);

@@ -6,10 +6,8 @@
 import * as fs from 'node:fs';
 import { startApp, TestApp } from '../helpers/app';
 import {
-  ensureMediaTools,
-  findExecutable,
   FfmpegProcess,
-  mediaToolsAvailable,
+  describeMedia,
   NginxRtmpInstance,
   playRtmp,
   startFfmpegPublisher,
@@ -17,36 +15,15 @@ import {
   waitFor,
 } from '../helpers/media';
 import { PublishingService } from '../../src/streams/publishing.service';
-import { createStream, getStream, playSession } from './hook-client';
+import { createStream, getStream, metricValue, playSession } from './hook-client';
 
-const required = Boolean(process.env.CI) || process.env.REQUIRE_SERVICES === '1';
-const canInstall =
-  typeof process.getuid === 'function' &&
-  process.getuid() === 0 &&
-  findExecutable('apt-get') !== null;
-const present = mediaToolsAvailable();
-const runnable = present.ok || canInstall || required;
-if (!runnable) {
-  process.stderr.write(
-    `\n${'!'.repeat(100)}\n!!! SKIPPED nginx-rtmp media e2e: missing ${present.missing.join(', ')} and cannot install them (apt-get as root). ` +
-      `Install nginx libnginx-mod-rtmp ffmpeg, or set REQUIRE_SERVICES=1 to make this a failure.\n${'!'.repeat(100)}\n\n`,
-  );
-}
-
-(runnable ? describe : describe.skip)('nginx-rtmp + ffmpeg against the hooks (embedded)', () => {
+describeMedia('nginx-rtmp + ffmpeg against the hooks (embedded)', () => {
   let t: TestApp;
   let media: NginxRtmpInstance;
   let user: { token: string; id: string };
   const publishers: FfmpegProcess[] = [];
 
   beforeAll(async () => {
-    const tools = await ensureMediaTools({
-      log: (line) => process.stderr.write(`[media] ${line}\n`),
-    });
-    if (!tools.ok)
-      throw new Error(
-        `media tools missing: ${tools.missing.join(', ')} (install nginx libnginx-mod-rtmp ffmpeg)`,
-      );
     t = await startApp('embedded', { MAX_STREAMS_PER_USER: '100' });
     user = await t.http.user('media');
     media = await startNginxRtmp({
@@ -54,6 +31,10 @@ if (!runnable) {
       hookSecret: t.env.HOOK_SECRET,
     });
   }, 15 * 60_000);
+
+  /** Publishes OnAir's nginx-rtmp hook refused, from its own metric. */
+  const rejectedPublishes = () =>
+    metricValue(t.http, 'stream_publish_attempts_total{result="rejected",server="nginx-rtmp"}');
 
   afterEach(async () => {
     await Promise.all(publishers.splice(0).map((p) => p.stop()));
@@ -114,18 +95,23 @@ if (!runnable) {
   it('refuses a wrong key: ffmpeg exits 1 and the stream stays idle', async () => {
     const s = await createStream(t.http, user.token);
     const other = await createStream(t.http, user.token);
+    const before = await rejectedPublishes();
     const pub = publish(s.id, other.key);
     expect(await exitWithin(pub, 15_000)).toBe(1);
     expect(await status(s.id)).toBe('idle');
+    // The refusal is OnAir's (its hook answered 403), not a media-server failure.
+    expect((await rejectedPublishes()) - before).toBe(1);
   });
 
   it('refuses a rotated key and accepts the new one', async () => {
     const s = await createStream(t.http, user.token);
     const rotated = await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, user.token);
     expect(rotated.status).toBe(200);
+    const before = await rejectedPublishes();
     const old = publish(s.id, s.key);
     expect(await exitWithin(old, 15_000)).toBe(1);
     expect(await status(s.id)).toBe('idle');
+    expect((await rejectedPublishes()) - before).toBe(1);
     publish(s.id, rotated.body.streamKey);
     await waitStatus(s.id, 'live', 'new key was not accepted');
   });
@@ -134,8 +120,10 @@ if (!runnable) {
     const s = await createStream(t.http, user.token);
     const first = publish(s.id, s.key);
     await waitStatus(s.id, 'live', 'first publisher never went live');
+    const before = await rejectedPublishes();
     const second = publish(s.id, s.key);
     expect(await exitWithin(second, 15_000)).toBe(1);
+    expect((await rejectedPublishes()) - before).toBe(1);
     // The refused session's publish_done (if any) must not take the stream offline.
     expect(await exitWithin(first, 1500)).toBe('running');
     expect(await status(s.id)).toBe('live');
@@ -175,120 +163,108 @@ if (!runnable) {
 /** The shipped on_update period, shortened so the suite does not wait 10 s per update. */
 const UPDATE_SEC = 2;
 
-(runnable ? describe : describe.skip)(
-  'nginx-rtmp on_update cuts and keeps publishers (embedded)',
-  () => {
-    let t: TestApp;
-    let media: NginxRtmpInstance;
-    let user: { token: string; id: string };
-    const publishers: FfmpegProcess[] = [];
+describeMedia('nginx-rtmp on_update cuts and keeps publishers (embedded)', () => {
+  let t: TestApp;
+  let media: NginxRtmpInstance;
+  let user: { token: string; id: string };
+  const publishers: FfmpegProcess[] = [];
 
-    beforeAll(async () => {
-      const tools = await ensureMediaTools({
-        log: (line) => process.stderr.write(`[media] ${line}\n`),
-      });
-      if (!tools.ok) throw new Error(`media tools missing: ${tools.missing.join(', ')}`);
-      // Stale after two update periods: a stream the updates did not confirm would be swept.
-      t = await startApp('embedded', {
-        MAX_STREAMS_PER_USER: '100',
-        STREAM_STALE_SEC: String(2 * UPDATE_SEC),
-      });
-      user = await t.http.user('media');
-      media = await startNginxRtmp({
-        hookUrl: `${t.url}/api/v1/hooks/nginx-rtmp`,
-        hookSecret: t.env.HOOK_SECRET,
-        transformConfig: (conf) => {
-          if (!conf.includes('notify_update_timeout 10s;'))
-            throw new Error(
-              'docker/nginx-rtmp/nginx.conf no longer sets notify_update_timeout 10s',
-            );
-          return conf.replace(
-            'notify_update_timeout 10s;',
-            `notify_update_timeout ${UPDATE_SEC}s;`,
-          );
-        },
-      });
-    }, 15 * 60_000);
-
-    afterEach(async () => {
-      await Promise.all(publishers.splice(0).map((p) => p.stop()));
+  beforeAll(async () => {
+    // Stale after two update periods: a stream the updates did not confirm would be swept.
+    t = await startApp('embedded', {
+      MAX_STREAMS_PER_USER: '100',
+      STREAM_STALE_SEC: String(2 * UPDATE_SEC),
     });
-
-    afterAll(async () => {
-      await media?.stop();
-      await t?.close();
+    user = await t.http.user('media');
+    media = await startNginxRtmp({
+      hookUrl: `${t.url}/api/v1/hooks/nginx-rtmp`,
+      hookSecret: t.env.HOOK_SECRET,
+      transformConfig: (conf) => {
+        if (!conf.includes('notify_update_timeout 10s;'))
+          throw new Error('docker/nginx-rtmp/nginx.conf no longer sets notify_update_timeout 10s');
+        return conf.replace('notify_update_timeout 10s;', `notify_update_timeout ${UPDATE_SEC}s;`);
+      },
     });
+  }, 15 * 60_000);
 
-    const publish = (id: string, key: string) => {
-      const p = startFfmpegPublisher(`${media.rtmpBase}/${id}?key=${key}`);
-      publishers.push(p);
-      return p;
-    };
-    const status = async (id: string) => (await getStream(t.http, id)).status as string;
-    const waitStatus = (id: string, want: string, what: string) =>
-      waitFor(async () => (await status(id)) === want, {
-        timeoutMs: 15_000,
-        message: `${what}\n${media.logs().slice(-3000)}`,
+  afterEach(async () => {
+    await Promise.all(publishers.splice(0).map((p) => p.stop()));
+  });
+
+  afterAll(async () => {
+    await media?.stop();
+    await t?.close();
+  });
+
+  const publish = (id: string, key: string) => {
+    const p = startFfmpegPublisher(`${media.rtmpBase}/${id}?key=${key}`);
+    publishers.push(p);
+    return p;
+  };
+  const status = async (id: string) => (await getStream(t.http, id)).status as string;
+  const waitStatus = (id: string, want: string, what: string) =>
+    waitFor(async () => (await status(id)) === want, {
+      timeoutMs: 15_000,
+      message: `${what}\n${media.logs().slice(-3000)}`,
+    });
+  const exitWithin = async (p: FfmpegProcess, ms: number): Promise<number | null | 'running'> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p.exited,
+        new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), ms))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  /** update_publish calls OnAir answered for a stream (the hook runs in this process). */
+  const updates = (id: string, confirmed: jest.SpyInstance) =>
+    confirmed.mock.calls.filter((c) => c[1] === id).length;
+
+  it('keeps a live publisher going across updates, longer than the stale limit', async () => {
+    const s = await createStream(t.http, user.token);
+    const pub = publish(s.id, s.key);
+    const confirmed = jest.spyOn(t.app.get(PublishingService), 'confirmPublisher');
+    try {
+      await waitStatus(s.id, 'live', `stream never went live; ffmpeg: ${pub.stderr()}`);
+      await waitFor(() => updates(s.id, confirmed) >= 3, {
+        timeoutMs: 5 * UPDATE_SEC * 1000,
+        message: `nginx-rtmp sent fewer than 3 update_publish calls\n${media.logs().slice(-3000)}`,
       });
-    const exitWithin = async (p: FfmpegProcess, ms: number): Promise<number | null | 'running'> => {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        return await Promise.race([
-          p.exited,
-          new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), ms))),
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
-    };
-    /** update_publish calls OnAir answered for a stream (the hook runs in this process). */
-    const updates = (id: string, confirmed: jest.SpyInstance) =>
-      confirmed.mock.calls.filter((c) => c[1] === id).length;
-
-    it('keeps a live publisher going across updates, longer than the stale limit', async () => {
-      const s = await createStream(t.http, user.token);
-      const pub = publish(s.id, s.key);
-      const confirmed = jest.spyOn(t.app.get(PublishingService), 'confirmPublisher');
-      try {
-        await waitStatus(s.id, 'live', `stream never went live; ffmpeg: ${pub.stderr()}`);
-        await waitFor(() => updates(s.id, confirmed) >= 3, {
-          timeoutMs: 5 * UPDATE_SEC * 1000,
-          message: `nginx-rtmp sent fewer than 3 update_publish calls\n${media.logs().slice(-3000)}`,
-        });
-        const answers = await Promise.all(
-          confirmed.mock.results.map((r) => r.value as Promise<boolean>),
-        );
-        expect(answers.every(Boolean)).toBe(true);
-      } finally {
-        confirmed.mockRestore();
-      }
-      expect({ exit: pub.process.exitCode, signal: pub.process.signalCode }).toEqual({
-        exit: null,
-        signal: null,
-      });
-      expect(await status(s.id)).toBe('live');
+      const answers = await Promise.all(
+        confirmed.mock.results.map((r) => r.value as Promise<boolean>),
+      );
+      expect(answers.every(Boolean)).toBe(true);
+    } finally {
+      confirmed.mockRestore();
+    }
+    expect({ exit: pub.process.exitCode, signal: pub.process.signalCode }).toEqual({
+      exit: null,
+      signal: null,
     });
+    expect(await status(s.id)).toBe('live');
+  });
 
-    it('drops the live publisher within one update period after its key is rotated', async () => {
-      const s = await createStream(t.http, user.token);
-      const pub = publish(s.id, s.key);
-      await waitStatus(s.id, 'live', 'stream never went live');
-      const rotated = await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, user.token);
-      expect(rotated.status).toBe(200);
-      // One period plus the time ffmpeg needs to notice the closed connection.
-      expect(await exitWithin(pub, UPDATE_SEC * 1000 + 3000)).not.toBe('running');
-      await waitStatus(s.id, 'idle', 'stream stayed live after its publisher was dropped');
-      publish(s.id, rotated.body.streamKey);
-      await waitStatus(s.id, 'live', 'the new key was not accepted after the cut');
-    });
+  it('drops the live publisher within one update period after its key is rotated', async () => {
+    const s = await createStream(t.http, user.token);
+    const pub = publish(s.id, s.key);
+    await waitStatus(s.id, 'live', 'stream never went live');
+    const rotated = await t.http.post(`/api/v1/streams/${s.id}/key`, undefined, user.token);
+    expect(rotated.status).toBe(200);
+    // One period plus the time ffmpeg needs to notice the closed connection.
+    expect(await exitWithin(pub, UPDATE_SEC * 1000 + 3000)).not.toBe('running');
+    await waitStatus(s.id, 'idle', 'stream stayed live after its publisher was dropped');
+    publish(s.id, rotated.body.streamKey);
+    await waitStatus(s.id, 'live', 'the new key was not accepted after the cut');
+  });
 
-    it('drops the live publisher of a deleted stream', async () => {
-      const s = await createStream(t.http, user.token);
-      const pub = publish(s.id, s.key);
-      await waitStatus(s.id, 'live', 'stream never went live');
-      expect((await t.http.delete(`/api/v1/streams/${s.id}`, user.token)).status).toBe(204);
-      expect(await exitWithin(pub, UPDATE_SEC * 1000 + 3000)).not.toBe('running');
-      expect(await status(s.id)).toBe('ended');
-    });
-  },
-);
+  it('drops the live publisher of a deleted stream', async () => {
+    const s = await createStream(t.http, user.token);
+    const pub = publish(s.id, s.key);
+    await waitStatus(s.id, 'live', 'stream never went live');
+    expect((await t.http.delete(`/api/v1/streams/${s.id}`, user.token)).status).toBe(204);
+    expect(await exitWithin(pub, UPDATE_SEC * 1000 + 3000)).not.toBe('running');
+    expect(await status(s.id)).toBe('ended');
+  });
+});

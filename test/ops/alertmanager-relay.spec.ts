@@ -113,7 +113,7 @@ describeWithBinaries(
         'instance=x',
         '--annotation=summary=Test alert from amtool',
         '--annotation=description=Raised by the alertmanager relay test.',
-        '--annotation=runbook_url=https://github.com/onair/onair#runbook-testalert',
+        '--annotation=runbook_url=https://github.com/onair/onair/blob/main/docs/operate.md#runbook-testalert',
       );
       const deadline = 30000;
       const [dt] = await robots.waitFor(ROBOT_PATHS.dingtalk, 1, deadline);
@@ -132,7 +132,9 @@ describeWithBinaries(
         expect(text).toMatch(/Instance:\*?\*? (<font color="comment">)?x\b|`x`/);
         expect(text).toContain('Test alert from amtool');
         expect(text).toContain('Raised by the alertmanager relay test.');
-        expect(text).toContain('https://github.com/onair/onair#runbook-testalert');
+        expect(text).toContain(
+          'https://github.com/onair/onair/blob/main/docs/operate.md#runbook-testalert',
+        );
       }
       expect(await webhookCounter(amUrl, 'alertmanager_notifications_failed_total')).toBe(0);
       await relayIdle();

@@ -9,9 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findExecutable } from '../helpers/media';
+import { isStrict } from '../helpers/services';
 import { until } from '../helpers/wait';
 
-export const STRICT = process.env.REQUIRE_SERVICES === '1' || Boolean(process.env.CI);
+export const STRICT = isStrict();
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const DOCKER = path.join(ROOT, 'docker');
 

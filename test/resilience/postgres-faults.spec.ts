@@ -99,7 +99,7 @@ describeWithServices('PostgreSQL faults', () => {
   });
 
   describe('PostgreSQL hanging (connections accepted, nothing answers)', () => {
-    it('answers 503 within the query timeout instead of hanging, and recovers', async () => {
+    it('answers 503 within the query timeout instead of hanging, and recovers [timing]', async () => {
       fx.db!.cut('blackhole');
       const r = await timed(() => register(`pghang${Date.now()}`));
       expect(r.value.status).toBe(503);

@@ -259,7 +259,7 @@ describeWithServices('Redis faults', () => {
      * Every socket event and REST call answers within 1 s when Redis is down (nothing waits on a
      * dead link), and within the command timeout when it is slow: an error ack / 503, or a real answer.
      */
-    async function answersFast(mode: 'down' | 'slow'): Promise<void> {
+    async function expectClearErrorsFast(mode: 'down' | 'slow'): Promise<void> {
       const limitMs = mode === 'down' ? 1000 : 1000 /* REDIS_COMMAND_TIMEOUT_MS */ + 300;
       const s = await connectChat(app.url, { auth: { token: user.token } });
       expect(s.connected).toBe(true);
@@ -283,10 +283,12 @@ describeWithServices('Redis faults', () => {
           ok: false,
           error: { code: 'SERVICE_UNAVAILABLE' },
         });
+        // chat:send's policy with Redis away: the send limit fails open, the message is stored in
+        // PostgreSQL and acknowledged (docs/reliability-and-security.md).
+        expect(acks['chat:send']).toMatchObject({ ok: true, message: { text: `during ${mode}` } });
         for (const ack of Object.values(acks)) {
-          expect(ack).toEqual(expect.objectContaining({ ok: expect.any(Boolean) }));
-          if ((ack as { ok: boolean }).ok === false)
-            expect((ack as { error: { code: string } }).error.code).toBe('SERVICE_UNAVAILABLE');
+          const a = ack as { ok: boolean; error?: { code: string } };
+          expect(a.ok ? 'ok' : a.error?.code).toMatch(/^(ok|SERVICE_UNAVAILABLE)$/);
         }
         for (const [method, path] of [
           ['GET', `/api/v1/rooms/${roomId}/presence`],
@@ -316,10 +318,10 @@ describeWithServices('Redis faults', () => {
       }
     }
 
-    it('answers presence and chat with a clear error within 1 s while Redis is down', () =>
-      answersFast('down'));
-    it('answers presence and chat with a clear error within the command timeout while Redis is slow', () =>
-      answersFast('slow'));
+    it('answers presence and chat with a clear error within 1 s while Redis is down [timing]', () =>
+      expectClearErrorsFast('down'));
+    it('answers presence and chat with a clear error within the command timeout while Redis is slow [timing]', () =>
+      expectClearErrorsFast('slow'));
 
     it('chat and presence work again once Redis is back, without a restart', async () => {
       fx.redis!.cut();

@@ -324,13 +324,9 @@ describe(`access control over the route table (${securityMode})`, () => {
         token: a.attacker.token,
         body: req.body,
       });
-      if (![403, 404].includes(res.status))
+      const code = { 403: 'FORBIDDEN', 404: 'NOT_FOUND' }[res.status];
+      if (!code || res.body?.statusCode !== res.status || res.body?.code !== code)
         results.push(`${key} → ${res.status} ${res.text.slice(0, 120)}`);
-      else
-        expect(res.body).toMatchObject({
-          statusCode: res.status,
-          code: res.status === 403 ? 'FORBIDDEN' : 'NOT_FOUND',
-        });
     }
     expect(results).toEqual([]);
     expect(await snapshot(c)).toEqual(before);

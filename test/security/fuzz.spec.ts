@@ -26,7 +26,8 @@ import { UpdateStreamDto } from '../../src/streams/dto/update-stream.dto';
 import { UpdateProgressDto } from '../../src/videos/dto/progress.dto';
 import { ListVideosQueryDto } from '../../src/videos/dto/video.dto';
 import { modeEnv, ModeEnv, TEST_SECRETS } from '../helpers/modes';
-import { ADMIN, adminToken, startWithEnv } from './support';
+import { AppProcess, spawnApp } from '../helpers/process';
+import { ADMIN, adminToken } from './support';
 
 /** JSON-ish values with the shapes attackers like: prototype keys, huge numbers, odd strings, nesting. */
 const nasty = fc.letrec((tie) => ({
@@ -159,12 +160,11 @@ describe('fuzzing the input edges', () => {
       async (_name, cls, type) => {
         await fc.assert(
           fc.asyncProperty(bodyFor(DTOS.find((d) => d[1] === cls)![3]), async (input) => {
-            try {
-              await pipe.transform(input, { type, metatype: cls });
-            } catch (err) {
-              expect(err).toBeInstanceOf(DomainError);
-              expect((err as DomainError).code).toBe('VALIDATION_FAILED');
-            }
+            const outcome = await pipe.transform(input, { type, metatype: cls }).then(
+              () => 'a value',
+              (err: unknown) => (err instanceof DomainError ? err.code : err),
+            );
+            expect(['a value', 'VALIDATION_FAILED']).toContain(outcome);
           }),
           { numRuns: 300 },
         );
@@ -231,8 +231,9 @@ describe('fuzzing the input edges', () => {
             bodyFor(['roomId', 'text', 'clientMsgId', 'messageId', 'viewerId']),
             (input) => {
               const r = validatePayload(cls as new () => object, input);
-              expect(typeof r.ok).toBe('boolean');
-              if (!r.ok) expect(r.error.code).toBe('VALIDATION_FAILED');
+              expect(r.ok === true ? 'a value' : r.error.code).toMatch(
+                /^(a value|VALIDATION_FAILED)$/,
+              );
             },
           ),
           { numRuns: 500 },
@@ -242,16 +243,22 @@ describe('fuzzing the input edges', () => {
   });
 
   describe('a running app', () => {
+    // A real process: an unhandled rejection or exception there ends it (Node's default) and
+    // prints the error, which a listener inside the jest sandbox would never see.
     let m: ModeEnv;
-    let app: Awaited<ReturnType<typeof startWithEnv>>;
+    let app: AppProcess;
     let token: string;
     let admin: string;
     let ids: { room: string; stream: string };
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => rejections.push(reason);
+
+    /** The process is still up and printed no unhandled rejection or uncaught exception. */
+    async function expectUnharmed(): Promise<void> {
+      expect(app.proc.exitCode).toBeNull();
+      expect(app.output()).not.toMatch(/unhandled|UnhandledPromiseRejection|uncaught/i);
+      expect((await app.http.get('/health/ready')).status).toBe(200);
+    }
 
     beforeAll(async () => {
-      process.on('unhandledRejection', onRejection);
       m = await modeEnv('embedded', {
         ...ADMIN,
         THROTTLE_LIMIT: '10000000',
@@ -259,7 +266,7 @@ describe('fuzzing the input edges', () => {
         MAX_STREAMS_PER_USER: '10000',
         ALERT_WEBHOOK_TOKEN: 'fuzz-alert-token',
       });
-      app = await startWithEnv(m.env);
+      app = await spawnApp(m.env);
       token = (await app.http.user('fuzz')).token;
       admin = await adminToken(app.http);
       ids = {
@@ -268,8 +275,7 @@ describe('fuzzing the input edges', () => {
       };
     });
     afterAll(async () => {
-      process.off('unhandledRejection', onRejection);
-      await app?.close();
+      await app?.stop('SIGKILL');
       await m?.cleanup();
     });
 
@@ -307,6 +313,7 @@ describe('fuzzing the input edges', () => {
         );
       }
       expect(failures).toEqual([]);
+      await expectUnharmed();
     }, 120_000);
 
     it('never answers 500 to random query strings and path ids', async () => {
@@ -356,12 +363,7 @@ describe('fuzzing the input edges', () => {
         ),
         { numRuns: 300 },
       );
+      await expectUnharmed();
     }, 120_000);
-
-    it('left no unhandled promise rejection behind, and the app is healthy', async () => {
-      await new Promise((r) => setTimeout(r, 200));
-      expect(rejections).toEqual([]);
-      expect((await app.http.get('/health/ready')).status).toBe(200);
-    });
   });
 });

@@ -145,68 +145,104 @@ describe('Socket.IO abuse (real process)', () => {
     await unaffected();
   });
 
-  it('survives a double CONNECT and connects to unknown namespaces with an error', async () => {
+  it('answers a CONNECT to an unknown namespace with an error packet and never connects it', async () => {
     const s = rawSocket(app.url);
-    await s.opened;
+    expect(await s.opened).toBe(true);
     await s.waitFor((x) => x.startsWith('0{'));
     s.send(`40/chat,{"token":"${user.token}"}`);
     expect(await s.waitFor((x) => x.startsWith('40/chat,'))).toBeDefined();
-    s.send(`40/chat,{"token":"${user.token}"}`);
-    s.send('40/admin,');
-    s.send('40/../../,');
-    s.send('40');
-    await s.waitFor((x) => x.startsWith('44/admin'), 800);
+    for (const nsp of ['/admin', '/../../']) {
+      s.send(`40${nsp},`);
+      const refusal = await s.waitFor((x) => x.startsWith(`44${nsp},`), 1500);
+      expect([nsp, refusal]).toEqual([nsp, `44${nsp},{"message":"Invalid namespace"}`]);
+    }
+    expect(s.received.filter((x) => /^40\/(admin|\.\.)/.test(x))).toEqual([]);
     s.ws.terminate();
     await unaffected();
   });
 
-  it('closes on garbage packets without answering them, and nothing reaches the handlers', async () => {
-    const garbage: (string | Buffer)[] = [
-      'xyz',
-      '',
-      '4',
-      '42',
-      '42/chat',
-      '42/chat,',
-      '42/chat,[',
-      '42/chat,{}',
-      '42/chat,[]',
-      '42/chat,[123]',
-      '42/chat,["chat:send"]',
-      '42/chat,["chat:send",null]',
-      '42/chat,["constructor",{}]',
-      '42/chat,["__proto__",{"x":1}]',
-      '43/chat,1[]',
-      '45-/chat,["x"]',
-      '451-/chat,["chat:send",{"_placeholder":true,"num":0}]',
-      '42/chat,99999999999999999999999["chat:send",{}]',
-      `42/chat,["${'e'.repeat(5000)}",{}]`,
-      '6',
-      '1',
-      '5',
-      '2probe',
-      '0',
-      '\u0000\u0001\u0002',
-      Buffer.from([0xff, 0xfe, 0x00, 0x01]),
-      '\ud800',
-      '42/chat,["chat:send",{"roomId":{"$gt":""},"text":"nosql"}]',
-      `42/chat,["chat:send",${'['.repeat(3000)}${']'.repeat(3000)}]`,
-      `42/chat,["chat:send",${'{"a":'.repeat(1500)}1${'}'.repeat(1500)}]`,
-    ];
-    for (const frame of garbage) {
-      const s = rawSocket(app.url);
-      if (!(await s.opened)) continue;
-      await s.waitFor((x) => x.startsWith('0{'));
-      s.send(`40/chat,{"token":"${user.token}"}`);
-      await s.waitFor((x) => x.startsWith('40/chat,'));
-      s.send(frame);
-      // Either the server drops the connection, or it answers with an error ack; never silence forever, never a crash.
-      await Promise.race([s.closed, new Promise((r) => setTimeout(r, 300))]);
-      s.ws.terminate();
-    }
-    expect(await history()).not.toContain('nosql');
+  it('survives a second CONNECT to the namespace it is already in', async () => {
+    const s = rawSocket(app.url);
+    expect(await s.opened).toBe(true);
+    await s.waitFor((x) => x.startsWith('0{'));
+    s.send(`40/chat,{"token":"${user.token}"}`);
+    expect(await s.waitFor((x) => x.startsWith('40/chat,'))).toBeDefined();
+    s.send(`40/chat,{"token":"${user.token}"}`);
+    s.send('40');
+    await Promise.race([s.closed, new Promise((r) => setTimeout(r, 500))]);
+    s.ws.terminate();
     await unaffected();
   });
+
+  it('closes on undecodable frames, ignores malformed events, and answers none of them', async () => {
+    // What the server does with each frame, as a hostile client would observe it.
+    const closes = 'closed=true answers=none';
+    const ignored = 'closed=false answers=none';
+    const garbage: [string | Buffer, string][] = [
+      ['xyz', closes],
+      ['', closes],
+      ['4', closes],
+      ['42', closes],
+      ['42/chat', ignored],
+      ['42/chat,', ignored],
+      ['42/chat,[', closes],
+      ['42/chat,{}', closes],
+      ['42/chat,[]', closes],
+      ['42/chat,[123]', ignored],
+      ['42/chat,["chat:send"]', ignored],
+      ['42/chat,["chat:send",null]', ignored],
+      ['42/chat,["constructor",{}]', ignored],
+      ['42/chat,["__proto__",{"x":1}]', ignored],
+      ['43/chat,1[]', ignored],
+      ['45-/chat,["x"]', closes],
+      ['451-/chat,["chat:send",{"_placeholder":true,"num":0}]', ignored],
+      // A well-formed event with an absurd ack id is still validated: an error ack, nothing stored.
+      [
+        '42/chat,99999999999999999999999["chat:send",{}]',
+        'closed=false answers=43/chat,1e+23[{"ok":false,"error":{"code":"VALIDATION_FAILED",',
+      ],
+      [`42/chat,["${'e'.repeat(5000)}",{}]`, ignored],
+      ['6', ignored],
+      ['1', ignored],
+      ['5', ignored],
+      ['2probe', closes],
+      ['0', ignored],
+      ['\u0000\u0001\u0002', closes],
+      [Buffer.from([0xff, 0xfe, 0x00, 0x01]), closes],
+      ['\ud800', closes],
+      [`42/chat,["chat:send",{"roomId":{"$gt":""},"text":"nosql"}]`, ignored],
+      [`42/chat,["chat:send",${'['.repeat(3000)}${']'.repeat(3000)}]`, ignored],
+      [`42/chat,["chat:send",${'{"a":'.repeat(1500)}1${'}'.repeat(1500)}]`, ignored],
+    ];
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const [i, [frame, outcome]] of garbage.entries()) {
+      // Each frame from its own address: the per-address handshake limit must not refuse any.
+      const s = rawSocket(app.url, { localAddress: `127.0.1.${i + 1}` });
+      const opened = await s.opened;
+      const connected = opened && (await s.waitFor((x) => x.startsWith('0{'))) !== undefined;
+      s.send(`40/chat,{"token":"${user.token}"}`);
+      const joined = connected && (await s.waitFor((x) => x.startsWith('40/chat,'))) !== undefined;
+      const before = s.received.length;
+      s.send(frame);
+      const closed = await Promise.race([
+        s.closed.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 1000)),
+      ]);
+      const answers = s.received.slice(before).filter((x) => /^4[34]/.test(x));
+      s.ws.terminate();
+      const label = JSON.stringify(String(frame).slice(0, 40));
+      // The error message's wording is not the point; its code is.
+      const answered = answers.map((a) => a.replace(/"message":.*$/, '')).join('|') || 'none';
+      outcomes.push(
+        `${label}: opened=${opened} joined=${joined} closed=${closed} answers=${answered}`,
+      );
+      expected.push(`${label}: opened=true joined=true ${outcome}`);
+    }
+    expect(outcomes).toEqual(expected);
+    expect(await history()).not.toContain('nosql');
+    await unaffected();
+  }, 120_000);
 
   it('drops a 1 MB frame (over WS_MAX_PAYLOAD_BYTES) and keeps its memory', async () => {
     const before = rssMb(app.proc.pid!);

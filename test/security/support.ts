@@ -60,6 +60,15 @@ export function forgedTokens(userId: string, good: string): Record<string, strin
       'another-secret-another-secret-123',
     ),
     expired: signToken({ sub: userId, role: 'user', exp: Math.floor(Date.now() / 1000) - 120 }),
+    'no exp': jwt.sign({ sub: userId, role: 'user' }, TEST_SECRETS.JWT_SECRET, {
+      algorithm: 'HS256',
+      issuer: 'onair',
+      audience: 'onair-api',
+    }),
+    'exp beyond JWT_EXPIRES_IN from iat': signToken(
+      { sub: userId, role: 'user' },
+      { expiresIn: 10 * 365 * 24 * 3600 },
+    ),
     'nbf in the future': signToken({ sub: userId, role: 'user' }, { notBefore: 3600 }),
     'wrong iss': signToken({ sub: userId, role: 'user' }, { issuer: 'evil' }),
     'wrong aud': signToken({ sub: userId, role: 'user' }, { audience: 'other' }),
