@@ -121,7 +121,7 @@ export class AlertmanagerAlertDto implements RelayAlert {
       summary: 'High 5xx error ratio on /api/v1/streams/:id (onair-1:3000)',
       description:
         '7.5% of the requests to /api/v1/streams/:id on onair-1:3000 failed with a 5xx status over the last 5 minutes (threshold 5%).',
-      runbook_url: 'https://github.com/onair/onair#runbook-higherrorrate',
+      runbook_url: 'https://github.com/onair/onair/blob/main/docs/operate.md#runbook-higherrorrate',
     },
   })
   @IsStringMap(ANNOTATIONS)
@@ -204,7 +204,9 @@ export class AlertmanagerWebhookDto implements AlertNotification {
 
   @ApiProperty({
     ...ANNOTATIONS_SCHEMA,
-    example: { runbook_url: 'https://github.com/onair/onair#runbook-higherrorrate' },
+    example: {
+      runbook_url: 'https://github.com/onair/onair/blob/main/docs/operate.md#runbook-higherrorrate',
+    },
   })
   @IsStringMap(ANNOTATIONS)
   commonAnnotations!: Record<string, string>;

@@ -71,7 +71,9 @@ const EXAMPLE: AlertmanagerWebhookDto = {
     job: 'onair',
     severity: 'critical',
   },
-  commonAnnotations: { runbook_url: 'https://github.com/onair/onair#runbook-higherrorrate' },
+  commonAnnotations: {
+    runbook_url: 'https://github.com/onair/onair/blob/main/docs/operate.md#runbook-higherrorrate',
+  },
   externalURL: 'http://alertmanager:9093',
   alerts: [
     {
@@ -87,7 +89,8 @@ const EXAMPLE: AlertmanagerWebhookDto = {
         summary: 'High 5xx error ratio on /api/v1/streams/:id (onair-1:3000)',
         description:
           '7.5% of the requests to /api/v1/streams/:id on onair-1:3000 failed with a 5xx status over the last 5 minutes (threshold 5%).',
-        runbook_url: 'https://github.com/onair/onair#runbook-higherrorrate',
+        runbook_url:
+          'https://github.com/onair/onair/blob/main/docs/operate.md#runbook-higherrorrate',
       },
       startsAt: '2025-05-01T12:00:00.000Z',
       endsAt: '0001-01-01T00:00:00Z',
