@@ -1,7 +1,8 @@
 /**
  * Recordings become videos, end to end in both modes: real FLV/MP4 files made by ffmpeg are
  * reported through the real hooks (nginx-rtmp record_done, SRS on_dvr), imported by the real
- * worker (ffmpeg remux + ffprobe) and listed under GET /streams/:id/recordings.
+ * worker (ffmpeg remux + ffprobe), listed under GET /streams/:id/recordings and announced as
+ * a signed recording.ready webhook to a real local receiver.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,6 +14,7 @@ import { Mode } from '../helpers/modes';
 import { listDir, makeClip, topLevelBoxes } from '../helpers/recordings';
 import { hasServices } from '../helpers/services';
 import { until } from '../helpers/wait';
+import { verifySignature, WebhookReceiver } from '../helpers/webhook-receiver';
 import { createStream, metricValue, nginxHook, srsHook } from '../media/hook-client';
 
 const modes: Mode[] = hasServices() ? ['embedded', 'clustered'] : ['embedded'];
@@ -59,8 +61,10 @@ describe.each(modes)('recordings become videos (%s)', (mode) => {
   let fixtureFlv: string;
   let fixtureMp4: string;
   let videosDir: string;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
+    receiver = await new WebhookReceiver().start();
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'onair-rec-e2e-')));
     recDir = path.join(root, 'recordings');
     outside = path.join(root, 'outside');
@@ -74,12 +78,17 @@ describe.each(modes)('recordings become videos (%s)', (mode) => {
       MAX_STREAMS_PER_USER: '1000',
       THROTTLE_LIMIT: '100000',
       LOG_LEVEL: 'info',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_BACKOFF_BASE_MS: '50',
+      WEBHOOK_BACKOFF_MAX_MS: '200',
+      WEBHOOK_POLL_INTERVAL_MS: '100',
     });
     videosDir = path.join(t.env.DATA_DIR, 'videos');
     owner = await t.http.user('rec');
   }, 120_000);
   afterAll(async () => {
     await t?.close();
+    await receiver?.stop();
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -155,6 +164,46 @@ describe.each(modes)('recordings become videos (%s)', (mode) => {
     await gone(file);
     expect(await metricValue(t.http, IMPORTED)).toBe(before + 1);
     expect(leftovers()).toEqual([]);
+  });
+
+  it('delivers a signed recording.ready webhook naming the imported video of an nginx-rtmp recording', async () => {
+    const hookPath = `/hook/${randomUUID()}`;
+    const sub = await t.http.post(
+      '/api/v1/webhooks',
+      { url: `http://127.0.0.1:${receiver.port}${hookPath}`, events: ['recording.ready'] },
+      owner.token,
+    );
+    expect(sub.status).toBe(201);
+    const secret = sub.body.secret as string;
+    const s = await createStream(t.http, owner.token, 'Announced');
+    const file = recorded(fixtureFlv);
+
+    expect((await nginxHook(t.http, recordDoneBody(s.id, file))).status).toBe(200);
+    const got = await until(() => receiver.received.find((r) => r.path === hookPath), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      message: 'recording.ready not delivered',
+    });
+
+    expect(verifySignature(secret, got.raw, got.headers['onair-signature'] as string)).toBe(true);
+    expect(verifySignature('whsec_wrong', got.raw, got.headers['onair-signature'] as string)).toBe(
+      false,
+    );
+    expect(got.headers['onair-event']).toBe('recording.ready');
+    expect(got.headers['onair-delivery']).toBe(got.body.id);
+    expect(got.body.type).toBe('recording.ready');
+    expect(got.body.data).toMatchObject({ streamId: s.id });
+    expect(Math.abs((got.body.data.durationSec as number) - 3)).toBeLessThanOrEqual(0.5);
+
+    const video = await t.http.get(`/api/v1/videos/${got.body.data.videoId as string}`);
+    expect(video.status).toBe(200);
+    expect(video.body).toMatchObject({
+      id: got.body.data.videoId,
+      source: 'recording',
+      streamId: s.id,
+      ownerId: owner.id,
+      durationSec: got.body.data.durationSec,
+    });
   });
 
   it('imports an SRS on_dvr recording, relative to the cwd SRS reports, and lists newest first', async () => {

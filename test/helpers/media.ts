@@ -648,6 +648,30 @@ export function startFfmpegPublisher(
 }
 
 /**
+ * Plays an RTMP URL like a viewer who keeps watching: reads it in real time, discarding the
+ * media, until stop() (or until the server drops it: see `exited`).
+ */
+export function startRtmpPlayer(url: string, opts: { logLevel?: string } = {}): FfmpegProcess {
+  return runFfmpeg([
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    opts.logLevel ?? 'warning',
+    '-rw_timeout',
+    '5000000',
+    '-analyzeduration',
+    '500000',
+    // Real time, as a player consumes it (a live source cannot be read faster anyway).
+    '-re',
+    '-i',
+    url,
+    '-f',
+    'null',
+    '-',
+  ]);
+}
+
+/**
  * Plays an RTMP URL (e.g. `.../live/<id>?exp=..&sig=..`) for `seconds` of media
  * (default 1), discarding it. Resolves with ffmpeg's exit code and stderr:
  * 0 = played; 1 = refused by the play hook ("Input/output error") or no such

@@ -11,6 +11,7 @@ import {
   NginxRtmpInstance,
   playRtmp,
   startFfmpegPublisher,
+  startRtmpPlayer,
   startNginxRtmp,
   waitFor,
 } from '../helpers/media';
@@ -162,8 +163,10 @@ describeMedia('nginx-rtmp + ffmpeg against the hooks (embedded)', () => {
 
 /** The shipped on_update period, shortened so the suite does not wait 10 s per update. */
 const UPDATE_SEC = 2;
+/** Shorter than what the RTMP player test watches, so only update_play can keep it counted. */
+const SESSION_TTL_SEC = 4;
 
-describeMedia('nginx-rtmp on_update cuts and keeps publishers (embedded)', () => {
+describeMedia('nginx-rtmp on_update cuts and keeps publishers and players (embedded)', () => {
   let t: TestApp;
   let media: NginxRtmpInstance;
   let user: { token: string; id: string };
@@ -174,6 +177,7 @@ describeMedia('nginx-rtmp on_update cuts and keeps publishers (embedded)', () =>
     t = await startApp('embedded', {
       MAX_STREAMS_PER_USER: '100',
       STREAM_STALE_SEC: String(2 * UPDATE_SEC),
+      PLAY_SESSION_TTL_SEC: String(SESSION_TTL_SEC),
     });
     user = await t.http.user('media');
     media = await startNginxRtmp({
@@ -243,6 +247,55 @@ describeMedia('nginx-rtmp on_update cuts and keeps publishers (embedded)', () =>
       exit: null,
       signal: null,
     });
+    expect(await status(s.id)).toBe('live');
+  });
+
+  it('keeps an RTMP player counted well past the session TTL through update_play, and counts it down at once when it stops', async () => {
+    const s = await createStream(t.http, user.token);
+    const pub = publish(s.id, s.key);
+    await waitStatus(s.id, 'live', `stream never went live; ffmpeg: ${pub.stderr()}`);
+    const session = await playSession(t.http, s.id);
+    const rtmp = session.body.rtmp as string;
+    // The session's own URL, sent to this test's nginx-rtmp (it listens on a free port).
+    expect(rtmp).toMatch(new RegExp(`^rtmp://[^/]+/live/${s.id}\\?`));
+    const player = startRtmpPlayer(
+      rtmp.replace(/^rtmp:\/\/[^/]+/, `rtmp://127.0.0.1:${media.rtmpPort}`),
+    );
+    publishers.push(player);
+
+    await waitFor(async () => (await getStream(t.http, s.id)).viewers === 1, {
+      timeoutMs: 10_000,
+      message: `the player was not counted\n${media.logs().slice(-3000)}`,
+    });
+    const countedAt = Date.now();
+    // Twice the TTL from the moment the player was counted: the play hook's grant has long
+    // run out, so only update_play (every UPDATE_SEC) can keep the session counted, and only
+    // update_publish can keep the stream from being swept (STREAM_STALE_SEC = 2 updates).
+    const watchMs = 2 * SESSION_TTL_SEC * 1000;
+    const seen: { viewers: number; status: string }[] = [];
+    while (Date.now() - countedAt < watchMs) {
+      const view = await getStream(t.http, s.id);
+      seen.push({ viewers: view.viewers as number, status: view.status as string });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(seen.filter((v) => v.viewers !== 1 || v.status !== 'live')).toEqual([]);
+    expect(seen.length).toBeGreaterThan(watchMs / 1000);
+    for (const p of [pub, player])
+      expect({ exit: p.process.exitCode, signal: p.process.signalCode }).toEqual({
+        exit: null,
+        signal: null,
+      });
+
+    await player.stop();
+    const stoppedAt = Date.now();
+    // A session refreshed at most UPDATE_SEC ago would still count for TTL - UPDATE_SEC = 2 s
+    // on its own: only play_done brings it to 0 sooner.
+    await waitFor(async () => (await getStream(t.http, s.id)).viewers === 0, {
+      timeoutMs: (SESSION_TTL_SEC - UPDATE_SEC) * 1000 - 500,
+      intervalMs: 50,
+      message: `the viewer was not counted down at once after play_done\n${media.logs().slice(-3000)}`,
+    });
+    expect(Date.now() - stoppedAt).toBeLessThan((SESSION_TTL_SEC - UPDATE_SEC) * 1000);
     expect(await status(s.id)).toBe('live');
   });
 
