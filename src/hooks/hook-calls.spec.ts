@@ -273,8 +273,8 @@ describe('parseMediaMtx', () => {
     expect(
       parseMediaMtx({ ...base, action: 'read', path: `live/${ID}`, query: 'exp=1&sig=s' }),
     ).toMatchObject({ action: 'play', name: ID });
-    // Deeper paths, or an empty application, name no stream (the rules refuse it).
-    for (const path of [`a/live/${ID}`, `/${ID}/x/y`, `//${ID}`])
+    // Deeper paths, or an application that is not a plain word, name no stream (refused).
+    for (const path of [`a/live/${ID}`, `/${ID}/x/y`, `//${ID}`, `../${ID}`, `./${ID}`])
       expect(
         parseMediaMtx({ ...base, action: 'publish', path, query: `key=${KEY}` }),
       ).toMatchObject({ action: 'publish', name: null });

@@ -240,13 +240,14 @@ export function parseSrs(raw: unknown): HookCall {
  * The stream name in a MediaMTX path. MediaMTX has no applications: the ingest URL OnAir
  * hands out (`rtmp://…/live/<id>?key=…`) arrives as path `live/<id>`, while RTSP/SRT users
  * may publish to `<id>`. Both name the same stream: one leading segment (the application,
- * as nginx-rtmp and SRS see it) is dropped; deeper paths name no stream.
+ * as nginx-rtmp and SRS see it: a plain word) is dropped; deeper paths name no stream.
  */
 function mediaMtxStreamName(path: string | null): string | null {
   if (path === null) return null;
   const segments = (path.startsWith('/') ? path.slice(1) : path).split('/');
   if (segments.length === 1) return segments[0];
-  if (segments.length === 2 && segments[0] !== '') return segments[1];
+  // An application is a plain word: `..`, `.` or an empty segment never is.
+  if (segments.length === 2 && /^[A-Za-z0-9_-]{1,64}$/.test(segments[0])) return segments[1];
   return null;
 }
 
