@@ -11,6 +11,7 @@ import type { AppConfig } from '../config/app-config';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { RedisService } from '../redis/redis.service';
+import { guardFireAndForget } from '../redis/fire-and-forget';
 
 type AdapterFactory = ReturnType<typeof createShardedAdapter>;
 /** The socket type of Nest's adapter (it ships its own copy of socket.io's typings). */
@@ -186,29 +187,6 @@ export class ChatIoAdapter extends IoAdapter {
         this.log.debug({ msg: 'Socket.IO connection error', code: err.code, message: err.message });
     });
     return server;
-  }
-}
-
-/**
- * The Redis adapter calls some ioredis commands without handling their promise; while Redis is
- * away those reject, and an unhandled rejection would end the process. Attaching a handler to
- * each returned promise (and still returning it) keeps the process up and the error counted.
- */
-function guardFireAndForget(
-  client: Redis,
-  methods: readonly string[],
-  onError: (err: unknown) => void,
-): void {
-  const target = client as unknown as Record<string, unknown>;
-  for (const name of methods) {
-    const original = target[name];
-    if (typeof original !== 'function') continue;
-    const bound = (original as (...args: unknown[]) => unknown).bind(client);
-    target[name] = (...args: unknown[]) => {
-      const result = bound(...args);
-      if (result instanceof Promise) result.catch(onError);
-      return result;
-    };
   }
 }
 

@@ -12,6 +12,7 @@ import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { withTimeout } from '../common/errors';
 import { RedisService } from '../redis/redis.service';
+import { guardFireAndForget } from '../redis/fire-and-forget';
 
 /**
  * A safety net, not the mechanism: entries are replaced by the STREAM_LIVE/STREAM_OFFLINE events
@@ -58,7 +59,18 @@ export class StreamLiveCache implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     if (!this.redis) return;
-    this.subscriber = await this.redis.duplicate('playback-events', { keyPrefix: undefined });
+    // Like the chat adapter's subscriber: (re)subscriptions queue while Redis is briefly away, and
+    // the ones ioredis sends by itself on reconnect cannot end the process when they time out.
+    this.subscriber = await this.redis.duplicate('playback-events', {
+      keyPrefix: undefined,
+      enableOfflineQueue: true,
+    });
+    guardFireAndForget(this.subscriber, ['subscribe', 'unsubscribe'], (err) =>
+      this.log.warn(
+        { err: { message: err instanceof Error ? err.message : String(err) } },
+        'Playback state subscription failed; the cache falls back to its time-to-live',
+      ),
+    );
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
       const space = message.indexOf(' ');

@@ -98,4 +98,15 @@ describe('AppThrottlerGuard', () => {
     );
     expect(failed).toHaveBeenCalledWith('http', 'fail-open');
   });
+
+  it('serves the request when the store refuses at once (circuit open), and counts the failure', async () => {
+    const open = {
+      increment: () => {
+        throw new Error('Redis is unavailable (circuit open)');
+      },
+    } as unknown as RateLimitStore;
+    const guard = new AppThrottlerGuard(config, open, new Reflector(), metrics);
+    expect(await guard.canActivate(context(StreamsLike, 'one', '10.0.0.1', {}))).toBe(true);
+    expect(failed).toHaveBeenCalledWith('http', 'fail-open');
+  });
 });

@@ -57,16 +57,27 @@ export class AppThrottlerGuard implements CanActivate {
     if (prefix === null) return true;
     const http = context.switchToHttp();
     const req = http.getRequest<FastifyRequest>();
-    return this.store
-      .increment(prefix + req.ip, this.ttlMs, this.limit, this.ttlMs, THROTTLER_NAME)
-      .then(
-        (r) => {
-          if (!r.isBlocked) return true;
-          void http.getResponse<FastifyReply>().header('Retry-After', r.timeToBlockExpire);
-          throw new ThrottlerException();
-        },
-        (err: unknown) => this.failOpen(err),
+    let counted: ReturnType<RateLimitStore['increment']>;
+    try {
+      counted = this.store.increment(
+        prefix + req.ip,
+        this.ttlMs,
+        this.limit,
+        this.ttlMs,
+        THROTTLER_NAME,
       );
+    } catch (err) {
+      // A store may refuse at once (e.g. the Redis circuit breaker is open): same policy.
+      return this.failOpen(err);
+    }
+    return counted.then(
+      (r) => {
+        if (!r.isBlocked) return true;
+        void http.getResponse<FastifyReply>().header('Retry-After', r.timeToBlockExpire);
+        throw new ThrottlerException();
+      },
+      (err: unknown) => this.failOpen(err),
+    );
   }
 
   private resolve(context: ExecutionContext): string | null {

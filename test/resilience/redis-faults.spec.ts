@@ -83,6 +83,11 @@ describeWithServices('Redis faults', () => {
         policy: 'fail-open',
       });
       expect(errorsAfter - errorsBefore).toBeGreaterThanOrEqual(15);
+      // Log lines are written in batches (at most 250 ms late): wait for the line, then assert it.
+      await until(() => app.output().includes('serving requests without the limit'), {
+        timeoutMs: 3000,
+        message: 'the fail-open throttle was never logged',
+      });
       expect(app.output()).toContain(
         'Rate-limit store unavailable; serving requests without the limit (fail open)',
       );
@@ -165,6 +170,11 @@ describeWithServices('Redis faults', () => {
           policy: 'fail-open',
         }) - errorsBefore,
       ).toBeGreaterThanOrEqual(10);
+      // Log lines are written in batches (at most 250 ms late): wait for the line, then assert it.
+      await until(() => app.output().includes('Redis is not answering in time'), {
+        timeoutMs: 3000,
+        message: 'the breaker never logged that Redis is slow',
+      });
       expect(app.output()).toContain('Redis is not answering in time; failing fast until it does');
     });
 

@@ -44,6 +44,7 @@ const POLICY: Record<string, Policy> = {
   'POST /api/v1/streams/:id/key': 'owner',
   // Public streams: anyone; members streams: signed-in users (test/e2e/playback.e2e.spec.ts).
   'POST /api/v1/streams/:id/playback': 'public',
+  'GET /api/v1/streams/:id/recordings': 'public',
 
   'POST /api/v1/hooks/nginx-rtmp': 'hook-secret',
   'POST /api/v1/hooks/srs': 'hook-secret',
