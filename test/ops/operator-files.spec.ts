@@ -160,6 +160,7 @@ const CONTRACT_METRICS: Record<string, { type: MetricType; since: '0.1' | '0.2' 
 /** Operational metrics beyond the contract, and the doc that says what they mean. */
 const DOCUMENTED_EXTRA_METRICS: Record<string, string> = {
   rate_limit_store_errors_total: 'docs/reliability-and-security.md',
+  publisher_cut_failures_total: 'docs/operate.md',
 };
 
 /** The metrics OnAir exports on /metrics: exact names and types. */
