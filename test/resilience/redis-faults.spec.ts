@@ -353,6 +353,12 @@ describeWithServices('Redis faults', () => {
           await emitAck(a.socket, 'chat:send', { roomId, text: 'after recovery' }),
         ).toMatchObject({ ok: true });
         expect(await got).toBe('after recovery');
+        // Like the join above: once Redis is back, presence answers again (a command that was slow
+        // on the fresh link may have re-opened the breaker for one probe period).
+        await until(
+          async () => (await app.http.get(`/api/v1/rooms/${roomId}/presence`)).status === 200,
+          { timeoutMs: 5000, message: 'presence never answered again' },
+        );
         const presence = await app.http.get(`/api/v1/rooms/${roomId}/presence`);
         expect(presence.status).toBe(200);
         expect(presence.body.onlineCount).toBeGreaterThanOrEqual(2);
