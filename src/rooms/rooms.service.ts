@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { isUUID } from 'class-validator';
 import type { AuthUser } from '../auth/auth.types';
 import { canManage } from '../auth/auth.types';
 import {
@@ -12,6 +11,7 @@ import {
 } from '../common/errors';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import { LiveStreamLookup } from '../common/ports';
+import { parseUuid } from '../common/uuid.pipe';
 import { anonymousViewerId, PresenceService, PresenceViewer } from '../presence/presence.service';
 import { UsersRepository } from '../users/users.repository';
 import { RoomBanEntity } from './room-ban.entity';
@@ -181,14 +181,16 @@ export class RoomsService {
   }
 
   async require(id: string): Promise<RoomEntity> {
-    const room = isUUID(id) ? await this.rooms.findById(id) : null;
+    const uuid = parseUuid(id);
+    const room = uuid === null ? null : await this.rooms.findById(uuid);
     if (!room) throw new NotFoundError('room');
     return room;
   }
 
   async status(roomId: string): Promise<RoomStatus | undefined> {
-    if (!isUUID(roomId)) return undefined;
-    return (await this.rooms.findById(roomId))?.status;
+    const id = parseUuid(roomId);
+    if (id === null) return undefined;
+    return (await this.rooms.findById(id))?.status;
   }
 
   private async requireManaged(user: AuthUser, id: string): Promise<RoomEntity> {
