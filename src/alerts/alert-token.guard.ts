@@ -7,7 +7,10 @@ import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { RateLimitStore } from '../throttle/rate-limit.store';
 
-/** Hashing both sides first makes the comparison constant-time in the token's length too. */
+/**
+ * Hashing both sides first makes the comparison constant-time in the token's length too, which is
+ * why this compares two fixed 32-byte digests instead of using safeEqual (that one reveals length).
+ */
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
