@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { AlertChannel, MetricsService } from '../metrics/metrics.service';
@@ -33,7 +34,7 @@ export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
   private readonly stop = new AbortController();
   private idleWaiters: (() => void)[] = [];
   private droppedSinceLog = 0;
-  private lastDropLog = 0;
+  private readonly dropWarn = new WarnEvery(DROP_LOG_INTERVAL_MS);
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -135,8 +136,7 @@ export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
     if (this.closed || line.waiting.length >= this.options.maxQueued) {
       this.metrics.alertNotification(channel, 'failed');
       this.droppedSinceLog++;
-      const now = Date.now();
-      if (now - this.lastDropLog >= DROP_LOG_INTERVAL_MS) {
+      if (this.dropWarn.due()) {
         this.log.warn({
           msg: 'Alert relay queue is full or closed: notifications dropped',
           channel,
@@ -144,7 +144,6 @@ export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
           queued: line.waiting.length,
           closed: this.closed,
         });
-        this.lastDropLog = now;
         this.droppedSinceLog = 0;
       }
       return;

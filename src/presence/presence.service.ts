@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
@@ -51,7 +52,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private ticks = 0;
   private ticking = false;
   private stopped = false;
-  private lastErrorLog = 0;
+  private readonly storeWarn = new WarnEvery(10_000);
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -248,9 +249,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   private storeFailed(err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog < 10000) return;
-    this.lastErrorLog = now;
+    if (!this.storeWarn.due()) return;
     this.log.warn({
       msg: 'Presence store unavailable; counts may lag until it is back',
       err: { message: (err as Error).message },
