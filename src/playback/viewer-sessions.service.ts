@@ -3,7 +3,7 @@ import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService, PlaybackProtocol } from '../metrics/metrics.service';
-import { TtlCache } from '../streams/ttl-cache';
+import { TtlCache } from '../common/ttl-cache';
 import { ViewerSessionStore } from './viewer-session.store';
 
 const LAST_COUNT_TTL_MS = 10 * 60_000;

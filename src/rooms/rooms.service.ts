@@ -11,6 +11,7 @@ import {
 } from '../common/errors';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import { LiveStreamLookup } from '../common/ports';
+import { TtlCache } from '../common/ttl-cache';
 import { parseUuid } from '../common/uuid.pipe';
 import { anonymousViewerId, PresenceService, PresenceViewer } from '../presence/presence.service';
 import { UsersRepository } from '../users/users.repository';
@@ -44,7 +45,7 @@ const STATUS_CACHE_MAX = 10000;
 @Injectable()
 export class RoomsService {
   private readonly log = new Logger('Rooms');
-  private readonly statusCache = new Map<string, { status: RoomStatus; until: number }>();
+  private readonly statusCache = new TtlCache<RoomStatus>(STATUS_CACHE_MS, STATUS_CACHE_MAX);
 
   constructor(
     private readonly rooms: RoomsRepository,
@@ -103,7 +104,7 @@ export class RoomsService {
   async close(user: AuthUser, id: string): Promise<void> {
     await this.requireManaged(user, id);
     const changed = await this.rooms.close(id);
-    this.statusCache.set(id, { status: 'closed', until: Date.now() + STATUS_CACHE_MS });
+    this.statusCache.set(id, 'closed');
     if (!changed) return;
     this.events.emit(ROOM_CLOSED, { roomId: id } satisfies RoomClosedEvent);
     await this.presence.clearRoom(id).catch((err: unknown) =>
@@ -202,13 +203,10 @@ export class RoomsService {
 
   private async cachedStatus(id: string): Promise<RoomStatus | undefined> {
     const now = Date.now();
-    const hit = this.statusCache.get(id);
-    if (hit && hit.until > now) return hit.status;
+    const hit = this.statusCache.get(id, now);
+    if (hit !== undefined) return hit;
     const status = await this.status(id);
-    if (status !== undefined) {
-      if (this.statusCache.size >= STATUS_CACHE_MAX) this.statusCache.clear();
-      this.statusCache.set(id, { status, until: now + STATUS_CACHE_MS });
-    }
+    if (status !== undefined) this.statusCache.set(id, status, now);
     return status;
   }
 }
