@@ -34,7 +34,7 @@ export function tokenMatches(presented: string, expected: string): boolean {
  */
 @Injectable()
 export class AlertTokenGuard implements CanActivate {
-  private readonly log = new Logger('AlertRelay');
+  private readonly log = new Logger(AlertTokenGuard.name);
   private readonly expected: string | undefined;
 
   constructor(
@@ -72,10 +72,10 @@ export class AlertTokenGuard implements CanActivate {
     } catch (err) {
       // The token check already refused the request; the limiter only slows guessing down.
       this.metrics.rateLimitStoreFailed('http', 'fail-open');
-      this.log.warn({
-        msg: 'Rate-limit store unavailable; not counting a failed alert-token attempt',
-        err: { message: (err as Error).message },
-      });
+      this.log.warn(
+        { err: { message: (err as Error).message } },
+        'Rate-limit store unavailable; not counting a failed alert-token attempt',
+      );
       return;
     }
     if (record.isBlocked)

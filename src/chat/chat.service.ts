@@ -42,7 +42,7 @@ export function toMessageView(m: ChatMessageEntity): ChatMessageView {
  */
 @Injectable()
 export class ChatService {
-  private readonly log = new Logger('Chat');
+  private readonly log = new Logger(ChatService.name);
   private readonly storeWarn = new WarnEvery(10_000);
 
   constructor(
@@ -127,10 +127,10 @@ export class ChatService {
       // Chat stays usable while the counter store is away; the outage is counted and logged.
       this.metrics.rateLimitStoreFailed('ws', 'fail-open');
       if (this.storeWarn.due()) {
-        this.log.warn({
-          msg: 'Rate-limit store unavailable; chat sends are not limited (fail open)',
-          err: { message: (err as Error).message },
-        });
+        this.log.warn(
+          { err: { message: (err as Error).message } },
+          'Rate-limit store unavailable; chat sends are not limited (fail open)',
+        );
       }
       return;
     }

@@ -24,7 +24,7 @@ type PlayRefusal = 'unknown-stream' | 'bad-signature' | 'expired' | 'not-live' |
  */
 @Injectable()
 export class PlaybackService {
-  private readonly log = new Logger('Playback');
+  private readonly log = new Logger(PlaybackService.name);
 
   constructor(
     private readonly streams: PlayableStreams,

@@ -37,7 +37,7 @@ export function anonymousViewerId(id: string): string {
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
-  private readonly log = new Logger('Presence');
+  private readonly log = new Logger(PresenceService.name);
   /** This process, as a presence source. */
   readonly instanceId = randomUUID();
   private readonly byRoom = new Map<
@@ -250,9 +250,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   private storeFailed(err: unknown): void {
     if (!this.storeWarn.due()) return;
-    this.log.warn({
-      msg: 'Presence store unavailable; counts may lag until it is back',
-      err: { message: (err as Error).message },
-    });
+    this.log.warn(
+      { err: { message: (err as Error).message } },
+      'Presence store unavailable; counts may lag until it is back',
+    );
   }
 }

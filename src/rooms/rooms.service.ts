@@ -44,7 +44,7 @@ const STATUS_CACHE_MAX = 10000;
 
 @Injectable()
 export class RoomsService {
-  private readonly log = new Logger('Rooms');
+  private readonly log = new Logger(RoomsService.name);
   private readonly statusCache = new TtlCache<RoomStatus>(STATUS_CACHE_MS, STATUS_CACHE_MAX);
 
   constructor(
@@ -107,13 +107,14 @@ export class RoomsService {
     this.statusCache.set(id, 'closed');
     if (!changed) return;
     this.events.emit(ROOM_CLOSED, { roomId: id } satisfies RoomClosedEvent);
-    await this.presence.clearRoom(id).catch((err: unknown) =>
-      this.log.warn({
-        msg: 'Could not clear presence of a closed room; it ages out',
-        roomId: id,
-        err: { message: (err as Error).message },
-      }),
-    );
+    await this.presence
+      .clearRoom(id)
+      .catch((err: unknown) =>
+        this.log.warn(
+          { roomId: id, err: { message: (err as Error).message } },
+          'Could not clear presence of a closed room; it ages out',
+        ),
+      );
   }
 
   async ban(user: AuthUser, roomId: string, dto: BanUserDto): Promise<BanDto> {

@@ -30,7 +30,7 @@ export const SKIP_METADATA_KEY = `THROTTLER:SKIP${THROTTLER_NAME}`;
  */
 @Injectable()
 export class AppThrottlerGuard implements CanActivate {
-  private readonly log = new Logger('Throttler');
+  private readonly log = new Logger(AppThrottlerGuard.name);
   private readonly storeWarn = new WarnEvery(10_000);
   /** Handler → key prefix, or null when the route is not throttled. */
   private readonly routes = new Map<object, string | null>();
