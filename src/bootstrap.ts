@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { ChatIoAdapter } from './chat/chat-io.adapter';
 import { ValidationFailedError } from './common/errors';
+import { validationMessages } from './common/validation-messages';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AppLoggers, createLoggers, JsonLogger } from './common/logger';
 import { requestIdOf, withRequestContext } from './common/request-context';
@@ -24,16 +25,6 @@ export interface CreatedApp {
   loggers: AppLoggers;
 }
 
-function flatten(errors: import('class-validator').ValidationError[], parent = ''): string[] {
-  return errors.flatMap((e) => {
-    const prop = parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) =>
-      m.includes('should not exist') ? `property ${prop} should not exist` : m,
-    );
-    return [...own, ...flatten(e.children ?? [], prop)];
-  });
-}
-
 /** The one global ValidationPipe (exported so the DTO property tests use exactly these rules). */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
@@ -43,7 +34,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     stopAtFirstError: false,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
+    exceptionFactory: (errors) => new ValidationFailedError(validationMessages(errors)),
   });
 }
 

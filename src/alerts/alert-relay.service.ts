@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { AlertChannel, MetricsService } from '../metrics/metrics.service';
@@ -26,14 +27,14 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  */
 @Injectable()
 export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
-  private readonly log = new Logger('AlertRelay');
+  private readonly log = new Logger(AlertRelayService.name);
   private readonly targets = new Map<AlertChannel, string>();
   private readonly lines = new Map<AlertChannel, ChannelQueue>();
   private closed = false;
   private readonly stop = new AbortController();
   private idleWaiters: (() => void)[] = [];
   private droppedSinceLog = 0;
-  private lastDropLog = 0;
+  private readonly dropWarn = new WarnEvery(DROP_LOG_INTERVAL_MS);
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -59,11 +60,15 @@ export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
         'Alert relay enabled but no robot is configured (DINGTALK_WEBHOOK_URL, WECOM_WEBHOOK_URL, SLACK_WEBHOOK_URL): notifications are accepted and dropped',
       );
     } else {
-      this.log.log({
-        msg: 'Alert relay enabled',
-        channels,
-        dingtalkSigned: Boolean(this.config.alerts.dingtalkSecret && this.targets.has('dingtalk')),
-      });
+      this.log.log(
+        {
+          channels,
+          dingtalkSigned: Boolean(
+            this.config.alerts.dingtalkSecret && this.targets.has('dingtalk'),
+          ),
+        },
+        'Alert relay enabled',
+      );
     }
     if (this.config.alerts.dingtalkSecret && !this.targets.has('dingtalk'))
       this.log.warn('DINGTALK_SECRET is set but DINGTALK_WEBHOOK_URL is not: the secret is unused');
@@ -89,11 +94,10 @@ export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
     const picked = configured.filter((c) => requested.includes(c));
     if (picked.length > 0) return picked;
     if (configured.length > 0) {
-      this.log.warn({
-        msg: 'None of the requested alert channels is configured; sending to every configured robot instead',
-        requested,
-        configured,
-      });
+      this.log.warn(
+        { requested, configured },
+        'None of the requested alert channels is configured; sending to every configured robot instead',
+      );
     }
     return configured;
   }
@@ -105,11 +109,10 @@ export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
   relay(n: AlertNotification, requested?: readonly AlertChannel[]): AlertChannel[] {
     const channels = this.channelsFor(requested);
     if (channels.length === 0) {
-      this.log.warn({
-        msg: 'Alert notification accepted but no robot is configured; nothing forwarded',
-        receiver: n.receiver,
-        alerts: n.alerts.length,
-      });
+      this.log.warn(
+        { receiver: n.receiver, alerts: n.alerts.length },
+        'Alert notification accepted but no robot is configured; nothing forwarded',
+      );
       return [];
     }
     for (const channel of channels) this.enqueue(channel, renderPayload(n, channel));
@@ -135,16 +138,16 @@ export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
     if (this.closed || line.waiting.length >= this.options.maxQueued) {
       this.metrics.alertNotification(channel, 'failed');
       this.droppedSinceLog++;
-      const now = Date.now();
-      if (now - this.lastDropLog >= DROP_LOG_INTERVAL_MS) {
-        this.log.warn({
-          msg: 'Alert relay queue is full or closed: notifications dropped',
-          channel,
-          dropped: this.droppedSinceLog,
-          queued: line.waiting.length,
-          closed: this.closed,
-        });
-        this.lastDropLog = now;
+      if (this.dropWarn.due()) {
+        this.log.warn(
+          {
+            channel,
+            dropped: this.droppedSinceLog,
+            queued: line.waiting.length,
+            closed: this.closed,
+          },
+          'Alert relay queue is full or closed: notifications dropped',
+        );
         this.droppedSinceLog = 0;
       }
       return;
@@ -179,12 +182,12 @@ export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
       const { attempts } = await this.client.send(channel, url, payload, secret, this.stop.signal);
       this.metrics.alertNotification(channel, 'sent');
       if (attempts > 1)
-        this.log.log({ msg: 'Alert notification delivered after retrying', channel, attempts });
+        this.log.log({ channel, attempts }, 'Alert notification delivered after retrying');
     } catch (err) {
       this.metrics.alertNotification(channel, 'failed');
       // Only the channel and the reason: the webhook URL carries the robot's access token.
       const reason = err instanceof DeliveryError ? err.message : 'unexpected error';
-      this.log.warn({ msg: 'Alert notification could not be delivered', channel, reason });
+      this.log.warn({ channel, reason }, 'Alert notification could not be delivered');
     }
   }
 
@@ -212,11 +215,7 @@ export class AlertRelayService implements OnModuleInit, OnApplicationShutdown {
       if (line.busy) aborted++;
     }
     if (dropped > 0 || aborted > 0)
-      this.log.warn({
-        msg: 'Shutting down: undelivered alert notifications dropped',
-        dropped,
-        aborted,
-      });
+      this.log.warn({ dropped, aborted }, 'Shutting down: undelivered alert notifications dropped');
     this.stop.abort();
     await this.whenIdle();
   }

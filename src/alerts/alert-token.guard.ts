@@ -7,7 +7,10 @@ import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { RateLimitStore } from '../throttle/rate-limit.store';
 
-/** Hashing both sides first makes the comparison constant-time in the token's length too. */
+/**
+ * Hashing both sides first makes the comparison constant-time in the token's length too, which is
+ * why this compares two fixed 32-byte digests instead of using safeEqual (that one reveals length).
+ */
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
@@ -31,7 +34,7 @@ export function tokenMatches(presented: string, expected: string): boolean {
  */
 @Injectable()
 export class AlertTokenGuard implements CanActivate {
-  private readonly log = new Logger('AlertRelay');
+  private readonly log = new Logger(AlertTokenGuard.name);
   private readonly expected: string | undefined;
 
   constructor(
@@ -69,10 +72,10 @@ export class AlertTokenGuard implements CanActivate {
     } catch (err) {
       // The token check already refused the request; the limiter only slows guessing down.
       this.metrics.rateLimitStoreFailed('http', 'fail-open');
-      this.log.warn({
-        msg: 'Rate-limit store unavailable; not counting a failed alert-token attempt',
-        err: { message: (err as Error).message },
-      });
+      this.log.warn(
+        { err: { message: (err as Error).message } },
+        'Rate-limit store unavailable; not counting a failed alert-token attempt',
+      );
       return;
     }
     if (record.isBlocked)

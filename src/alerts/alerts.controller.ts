@@ -10,10 +10,10 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { ValidationError } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ValidationFailedError } from '../common/errors';
+import { validationMessages } from '../common/validation-messages';
 import type { AlertChannel } from '../metrics/metrics.service';
 import { AlertTokenGuard } from './alert-token.guard';
 import {
@@ -22,17 +22,6 @@ import {
   RelayQueryDto,
 } from './alertmanager-webhook.dto';
 import { AlertsService } from './alerts.service';
-
-/** Validation messages with the full path of nested fields ("alerts.3.startsAt must be …"). */
-function flatten(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((e) => {
-    const prop = parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) =>
-      !parent ? m : m.startsWith(e.property) ? prop + m.slice(e.property.length) : `${prop}: ${m}`,
-    );
-    return [...own, ...flatten(e.children ?? [], prop)];
-  });
-}
 
 /**
  * The webhook body is read through its own decorator and pipe, not the global one, for one
@@ -55,7 +44,9 @@ const webhookBodyPipe = new ValidationPipe({
   forbidUnknownValues: true,
   transform: true,
   validationError: { target: false, value: false },
-  exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
+  exceptionFactory: (errors) =>
+    // Alertmanager's nested alerts: messages name the full path ("alerts.3.startsAt must be …").
+    new ValidationFailedError(validationMessages(errors, { qualifyNested: true })),
 });
 
 const EXAMPLE: AlertmanagerWebhookDto = {

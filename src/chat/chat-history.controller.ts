@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Page, PageQueryDto } from '../common/pagination';
-import { uuidParam } from '../rooms/rooms.controller';
+import { ParseUuidPipe } from '../common/uuid.pipe';
 import { ChatMessagePageDto } from './chat.dto';
 import type { ChatMessageView } from './chat.events';
 import { ChatService } from './chat.service';
@@ -20,7 +20,7 @@ export class ChatHistoryController {
   @ApiOkResponse({ type: ChatMessagePageDto })
   @ApiErrors(400, 404)
   history(
-    @Param('id', uuidParam('id')) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Query() q: PageQueryDto,
   ): Promise<Page<ChatMessageView>> {
     return this.chat.history(id, q);

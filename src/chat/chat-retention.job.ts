@@ -17,7 +17,7 @@ const MAX_BATCHES = 200;
  */
 @Injectable()
 export class ChatRetentionJob {
-  private readonly log = new Logger('ChatRetention');
+  private readonly log = new Logger(ChatRetentionJob.name);
   private running = false;
 
   constructor(
@@ -32,10 +32,10 @@ export class ChatRetentionJob {
     try {
       await this.run();
     } catch (err) {
-      this.log.warn({
-        msg: 'Chat retention run failed; retrying next hour',
-        err: { message: (err as Error).message },
-      });
+      this.log.warn(
+        { err: { message: (err as Error).message } },
+        'Chat retention run failed; retrying next hour',
+      );
     }
   }
 
@@ -60,11 +60,10 @@ export class ChatRetentionJob {
         (await this.rooms.pruneExpiredBans(now, BATCH)) === BATCH
       );
       if (deleted > 0)
-        this.log.log({
-          msg: 'Old chat messages deleted',
-          deleted,
-          retentionDays: this.config.chat.retentionDays,
-        });
+        this.log.log(
+          { deleted, retentionDays: this.config.chat.retentionDays },
+          'Old chat messages deleted',
+        );
       return deleted;
     } finally {
       this.running = false;

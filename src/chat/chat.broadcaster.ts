@@ -170,7 +170,7 @@ export class ChatBroadcaster {
       fn();
     } catch (err) {
       this.metrics.wsError('other');
-      this.log.error({ msg: 'Could not broadcast', event: what, err });
+      this.log.error({ event: what, err }, 'Could not broadcast');
     }
   }
 }

@@ -1,14 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { parseUuid } from '../common/uuid.pipe';
 import { VIEWER_ID_PATTERN } from '../rooms/rooms.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/**
+ * Ids arrive as the database stores them (lower-case), like HTTP path ids. Anything else is left
+ * as sent, so @IsUUID answers a malformed one exactly as before.
+ */
+const id = ({ value }: { value: unknown }) => parseUuid(value) ?? value;
 
 export const MAX_TEXT = 500;
 
 /** room:join. viewerId lets an anonymous viewer be counted once across its tabs and its player heartbeats. */
 export class JoinRoomPayload {
+  @Transform(id)
   @IsUUID()
   roomId!: string;
 
@@ -20,11 +27,13 @@ export class JoinRoomPayload {
 
 /** room:leave, presence:heartbeat. */
 export class RoomPayload {
+  @Transform(id)
   @IsUUID()
   roomId!: string;
 }
 
 export class SendMessagePayload {
+  @Transform(id)
   @IsUUID()
   roomId!: string;
 
@@ -42,6 +51,7 @@ export class SendMessagePayload {
 }
 
 export class DeleteMessagePayload {
+  @Transform(id)
   @IsUUID()
   messageId!: string;
 }

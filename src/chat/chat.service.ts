@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth.types';
 import { canManage } from '../auth/auth.types';
+import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { DomainError, ForbiddenError, NotFoundError, RateLimitedError } from '../common/errors';
@@ -41,8 +42,8 @@ export function toMessageView(m: ChatMessageEntity): ChatMessageView {
  */
 @Injectable()
 export class ChatService {
-  private readonly log = new Logger('Chat');
-  private lastStoreWarn = 0;
+  private readonly log = new Logger(ChatService.name);
+  private readonly storeWarn = new WarnEvery(10_000);
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -125,13 +126,11 @@ export class ChatService {
     } catch (err) {
       // Chat stays usable while the counter store is away; the outage is counted and logged.
       this.metrics.rateLimitStoreFailed('ws', 'fail-open');
-      const now = Date.now();
-      if (now - this.lastStoreWarn > 10000) {
-        this.lastStoreWarn = now;
-        this.log.warn({
-          msg: 'Rate-limit store unavailable; chat sends are not limited (fail open)',
-          err: { message: (err as Error).message },
-        });
+      if (this.storeWarn.due()) {
+        this.log.warn(
+          { err: { message: (err as Error).message } },
+          'Rate-limit store unavailable; chat sends are not limited (fail open)',
+        );
       }
       return;
     }

@@ -1,20 +1,11 @@
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
+import { validationMessages } from '../common/validation-messages';
 import type { AckError } from './chat.events';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; error: AckError };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-function messages(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((e) => {
-    const prop = parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) =>
-      m.includes('should not exist') ? `property ${prop} should not exist` : m,
-    );
-    return [...own, ...messages(e.children ?? [], prop)];
-  });
-}
 
 /**
  * Validates an inbound socket payload with the same rules as HTTP bodies (class-validator,
@@ -61,7 +52,7 @@ export function validatePayload<T extends object>(
       ok: false,
       error: {
         code: 'VALIDATION_FAILED',
-        message: messages(errors).join('; ') || 'payload is not valid',
+        message: validationMessages(errors).join('; ') || 'payload is not valid',
       },
     };
   return { ok: true, value };

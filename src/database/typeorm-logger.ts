@@ -15,7 +15,7 @@ function describe(error: string | Error): { message: string; code?: string } {
  * stream-key hashes). This one writes through the app's JSON logger and never logs parameters.
  */
 export class TypeOrmJsonLogger implements TypeOrmLogger {
-  private readonly out = new Logger('Database');
+  private readonly out = new Logger(TypeOrmJsonLogger.name);
 
   logQuery(): void {
     // Every query would drown the log; slow and failed ones are logged below.
@@ -55,5 +55,5 @@ export class TypeOrmJsonLogger implements TypeOrmLogger {
 
 /** pg-pool reports errors of idle connections (e.g. the server went away) here; without a handler they would crash the process. */
 export function logPoolError(err: Error): void {
-  new Logger('Database').warn({ err: describe(err) }, 'Idle database connection lost');
+  new Logger(TypeOrmJsonLogger.name).warn({ err: describe(err) }, 'Idle database connection lost');
 }

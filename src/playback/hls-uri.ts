@@ -1,4 +1,4 @@
-import { normalizeUuid } from '../streams/stream-id';
+import { parseUuid } from '../common/uuid.pipe';
 import type { SessionArgs } from '../hooks/hook-calls';
 
 /** Longer than any URI a player of ours sends; more is refused without being read. */
@@ -27,7 +27,7 @@ export function parseHlsUri(uri: string): HlsRequest | null {
   const path = q < 0 ? uri : uri.slice(0, q);
   if (path.includes('%') || path.includes('/.')) return null;
   const m = HLS_PATH.exec(path);
-  const streamId = m ? normalizeUuid(m[1]) : null;
+  const streamId = m ? parseUuid(m[1]) : null;
   if (streamId === null) return null;
   const query = q < 0 ? '' : uri.slice(q + 1);
   const sid = param(query, 'sid');

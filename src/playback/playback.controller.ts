@@ -10,7 +10,7 @@ import type { AuthUser } from '../auth/auth.types';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { OptionalJwtAuthGuard } from '../auth/guards';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { StreamIdPipe } from '../streams/stream-id';
+import { ParseUuidPipe } from '../common/uuid.pipe';
 import { PlaybackSessionDto } from './dto/playback-session.dto';
 import { PlaybackService } from './playback.service';
 
@@ -41,7 +41,7 @@ export class PlaybackController {
   @ApiErrors(400, 401, 404, 409)
   create(
     @CurrentUser() user: AuthUser | undefined,
-    @Param('id', StreamIdPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
   ): Promise<PlaybackSessionDto> {
     return this.playback.createSession(user, id);
   }

@@ -6,7 +6,7 @@ import type { SessionArgs } from '../hooks/hook-calls';
 import type { HookServer, PlaybackProtocol } from '../metrics/metrics.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PlayUrlSigner } from '../streams/play-url.signer';
-import { normalizeUuid } from '../streams/stream-id';
+import { parseUuid } from '../common/uuid.pipe';
 import type { PlaybackSessionDto } from './dto/playback-session.dto';
 import { parseHlsUri } from './hls-uri';
 import { PlaybackUrls } from './playback-urls';
@@ -24,7 +24,7 @@ type PlayRefusal = 'unknown-stream' | 'bad-signature' | 'expired' | 'not-live' |
  */
 @Injectable()
 export class PlaybackService {
-  private readonly log = new Logger('Playback');
+  private readonly log = new Logger(PlaybackService.name);
 
   constructor(
     private readonly streams: PlayableStreams,
@@ -57,7 +57,7 @@ export class PlaybackService {
     protocol: PlaybackProtocol,
     lease: 'ttl' | 'exp',
   ): Promise<boolean> {
-    const streamId = normalizeUuid(rawStreamId);
+    const streamId = parseUuid(rawStreamId);
     const refusal = streamId === null ? 'unknown-stream' : await this.refusal(streamId, s);
     if (refusal !== undefined || streamId === null) {
       this.refused(server, rawStreamId, refusal ?? 'unknown-stream');
@@ -86,7 +86,7 @@ export class PlaybackService {
    * (expiry ignored: the URL may have expired while the viewer watched).
    */
   async playDone(rawStreamId: string | null, s: SessionArgs): Promise<void> {
-    const streamId = normalizeUuid(rawStreamId);
+    const streamId = parseUuid(rawStreamId);
     if (streamId === null || !this.signer.isGenuine(streamId, s.sid, s.exp, s.sig)) return;
     await this.viewers.ended(streamId, s.sid!);
   }

@@ -11,6 +11,7 @@ import {
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { withTimeout } from '../common/errors';
+import { TtlCache } from '../common/ttl-cache';
 import { RedisService } from '../redis/redis.service';
 import { guardFireAndForget } from '../redis/fire-and-forget';
 
@@ -24,11 +25,6 @@ export const LIVE_CACHE_TTL_MS = 5000;
 const MAX_ENTRIES = 50_000;
 const CHANNEL = 'playback:stream-state';
 
-interface Entry {
-  live: boolean;
-  readAt: number;
-}
-
 /**
  * Whether a stream is live, for the play checks (the HLS check runs for every playlist and
  * segment request of every viewer and must not touch the database). A miss reads the stream
@@ -37,7 +33,7 @@ interface Entry {
 @Injectable()
 export class StreamLiveCache implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('StreamLiveCache');
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new TtlCache<boolean>(LIVE_CACHE_TTL_MS, MAX_ENTRIES);
   private readonly loading = new Map<string, Promise<boolean>>();
   /** Bumped by every invalidation: a read that started before one must not store its result. */
   private epoch = 0;
@@ -86,8 +82,8 @@ export class StreamLiveCache implements OnModuleInit, OnModuleDestroy {
 
   /** Live or not; from memory unless unknown or older than LIVE_CACHE_TTL_MS. */
   isLive(streamId: string, nowMs = Date.now()): boolean | Promise<boolean> {
-    const e = this.entries.get(streamId);
-    if (e !== undefined && nowMs - e.readAt < LIVE_CACHE_TTL_MS) return e.live;
+    const live = this.entries.get(streamId, nowMs);
+    if (live !== undefined) return live;
     return this.load(streamId, nowMs);
   }
 
@@ -111,7 +107,7 @@ export class StreamLiveCache implements OnModuleInit, OnModuleDestroy {
   private changed(streamId: string, live: boolean): void {
     this.epoch++;
     this.loading.delete(streamId);
-    this.set(streamId, live, Date.now());
+    this.entries.set(streamId, live);
     if (this.redis?.isReady)
       this.redis.client.publish(this.channel, `${this.instanceId} ${streamId}`).catch((err) => {
         this.log.warn(
@@ -128,7 +124,7 @@ export class StreamLiveCache implements OnModuleInit, OnModuleDestroy {
     const p = withTimeout(this.streams.findPlayable(streamId), this.readTimeoutMs, 'stream state')
       .then((s) => {
         const live = s?.status === 'live';
-        if (epoch === this.epoch) this.set(streamId, live, nowMs);
+        if (epoch === this.epoch) this.entries.set(streamId, live, nowMs);
         return live;
       })
       .finally(() => {
@@ -136,14 +132,5 @@ export class StreamLiveCache implements OnModuleInit, OnModuleDestroy {
       });
     this.loading.set(streamId, p);
     return p;
-  }
-
-  private set(streamId: string, live: boolean, nowMs: number): void {
-    this.entries.delete(streamId);
-    if (this.entries.size >= MAX_ENTRIES) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(streamId, { live, readAt: nowMs });
   }
 }

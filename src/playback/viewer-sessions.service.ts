@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService, PlaybackProtocol } from '../metrics/metrics.service';
-import { TtlCache } from '../streams/ttl-cache';
+import { TtlCache } from '../common/ttl-cache';
 import { ViewerSessionStore } from './viewer-session.store';
 
-const ERROR_LOG_EVERY_MS = 10_000;
 const LAST_COUNT_TTL_MS = 10 * 60_000;
 const LAST_COUNT_MAX = 10_000;
 
@@ -17,7 +17,7 @@ const LAST_COUNT_MAX = 10_000;
 export class ViewerSessions {
   private readonly log = new Logger('ViewerSessions');
   private readonly ttlMs: number;
-  private lastErrorLog = 0;
+  private readonly storeWarn = new WarnEvery(10_000);
   /** Last count read per stream: what the views show while the store is unavailable. */
   private readonly lastCounts = new TtlCache<number>(LAST_COUNT_TTL_MS, LAST_COUNT_MAX);
 
@@ -80,9 +80,7 @@ export class ViewerSessions {
   }
 
   private failed(err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog < ERROR_LOG_EVERY_MS) return;
-    this.lastErrorLog = now;
+    if (!this.storeWarn.due()) return;
     this.log.warn(
       { err: { message: err instanceof Error ? err.message : String(err) } },
       'Viewer session store unavailable; viewer counts may lag',

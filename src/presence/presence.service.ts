@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
@@ -36,7 +37,7 @@ export function anonymousViewerId(id: string): string {
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
-  private readonly log = new Logger('Presence');
+  private readonly log = new Logger(PresenceService.name);
   /** This process, as a presence source. */
   readonly instanceId = randomUUID();
   private readonly byRoom = new Map<
@@ -51,7 +52,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private ticks = 0;
   private ticking = false;
   private stopped = false;
-  private lastErrorLog = 0;
+  private readonly storeWarn = new WarnEvery(10_000);
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -248,12 +249,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   private storeFailed(err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog < 10000) return;
-    this.lastErrorLog = now;
-    this.log.warn({
-      msg: 'Presence store unavailable; counts may lag until it is back',
-      err: { message: (err as Error).message },
-    });
+    if (!this.storeWarn.due()) return;
+    this.log.warn(
+      { err: { message: (err as Error).message } },
+      'Presence store unavailable; counts may lag until it is back',
+    );
   }
 }

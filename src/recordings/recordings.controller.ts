@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Page, PageQueryDto } from '../common/pagination';
-import { StreamIdPipe } from '../streams/stream-id';
+import { ParseUuidPipe } from '../common/uuid.pipe';
 import { VideoDto, VideoPageDto } from '../videos/dto/video.dto';
 import { RecordingsService } from './recordings.service';
 
@@ -28,7 +28,7 @@ export class RecordingsController {
   @ApiOkResponse({ type: VideoPageDto })
   @ApiErrors(400, 404)
   list(
-    @Param('id', StreamIdPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Query() query: PageQueryDto,
   ): Promise<Page<VideoDto>> {
     return this.recordings.listForStream(id, query);

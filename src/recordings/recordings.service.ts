@@ -6,7 +6,7 @@ import { RecordingIntake, RecordingReport } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
-import { normalizeUuid } from '../streams/stream-id';
+import { parseUuid } from '../common/uuid.pipe';
 import { StreamsService } from '../streams/streams.service';
 import type { VideoDto } from '../videos/dto/video.dto';
 import { VideosService } from '../videos/videos.service';
@@ -36,7 +36,7 @@ export class RecordingsService implements RecordingIntake {
     const ctx = { server: report.server, stream: report.streamName, file: report.path };
     if (this.config.recordings.dir === undefined)
       return this.refuse(ctx, 'RECORDINGS_DIR is not set, so recordings are not imported');
-    const streamId = normalizeUuid(report.streamName);
+    const streamId = parseUuid(report.streamName);
     if (streamId === null || !(await this.streamExists(streamId)))
       return this.refuse(ctx, 'no stream has this name');
     const checked = await checkRecordingPath(this.config.recordings.dir, report.path);

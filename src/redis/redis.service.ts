@@ -37,7 +37,7 @@ class GuardedRedis extends Redis {
  */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
-  private readonly logger = new Logger('Redis');
+  private readonly logger = new Logger(RedisService.name);
   private readonly extra: Redis[] = [];
   private lastState = 'connecting';
   /** Breaker state: open = Redis recently failed to answer within commandTimeout. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { isUUID } from 'class-validator';
 import { RoomLookup } from '../common/ports';
+import { parseUuid } from '../common/uuid.pipe';
 import { RoomsRepository } from './rooms.repository';
 
 /**
@@ -15,7 +15,8 @@ export class RoomLookupService extends RoomLookup {
   }
 
   async status(roomId: string): Promise<'open' | 'closed' | undefined> {
-    if (!isUUID(roomId)) return undefined;
-    return (await this.rooms.findById(roomId))?.status;
+    const id = parseUuid(roomId);
+    if (id === null) return undefined;
+    return (await this.rooms.findById(id))?.status;
   }
 }

@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -24,8 +23,8 @@ import type { AuthUser } from '../auth/auth.types';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard, OptionalJwtAuthGuard } from '../auth/guards';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { ValidationFailedError } from '../common/errors';
 import type { Page } from '../common/pagination';
+import { ParseUuidPipe } from '../common/uuid.pipe';
 import {
   BanDto,
   BanUserDto,
@@ -39,12 +38,6 @@ import {
   UpdateRoomDto,
 } from './rooms.dto';
 import { RoomsService } from './rooms.service';
-
-/** Path ids: a malformed one is a 400 in the contract shape, never a database error. */
-export const uuidParam = (name: string) =>
-  new ParseUUIDPipe({
-    exceptionFactory: () => new ValidationFailedError(`${name} must be a UUID`),
-  });
 
 @ApiTags('rooms')
 @Controller('rooms')
@@ -76,7 +69,7 @@ export class RoomsController {
   @ApiOperation({ summary: 'A room with its onlineCount and the stream live in it (or null)' })
   @ApiOkResponse({ type: RoomDetailDto })
   @ApiErrors(400, 404)
-  get(@Param('id', uuidParam('id')) id: string): Promise<RoomDetailDto> {
+  get(@Param('id', ParseUuidPipe) id: string): Promise<RoomDetailDto> {
     return this.rooms.get(id);
   }
 
@@ -92,7 +85,7 @@ export class RoomsController {
   @ApiErrors(400, 401, 403, 404, 409)
   update(
     @CurrentUser() user: AuthUser,
-    @Param('id', uuidParam('id')) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Body() dto: UpdateRoomDto,
   ): Promise<RoomDto> {
     return this.rooms.update(user, id, dto);
@@ -109,7 +102,7 @@ export class RoomsController {
   })
   @ApiNoContentResponse({ description: 'Closed' })
   @ApiErrors(400, 401, 403, 404)
-  close(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string): Promise<void> {
+  close(@CurrentUser() user: AuthUser, @Param('id', ParseUuidPipe) id: string): Promise<void> {
     return this.rooms.close(user, id);
   }
 
@@ -126,7 +119,7 @@ export class RoomsController {
   @ApiErrors(400, 401, 403, 404, 409)
   ban(
     @CurrentUser() user: AuthUser,
-    @Param('id', uuidParam('id')) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Body() dto: BanUserDto,
   ): Promise<BanDto> {
     return this.rooms.ban(user, id, dto);
@@ -143,8 +136,8 @@ export class RoomsController {
   @ApiErrors(400, 401, 403, 404)
   unban(
     @CurrentUser() user: AuthUser,
-    @Param('id', uuidParam('id')) id: string,
-    @Param('userId', uuidParam('userId')) userId: string,
+    @Param('id', ParseUuidPipe) id: string,
+    @Param('userId', new ParseUuidPipe('userId')) userId: string,
   ): Promise<void> {
     return this.rooms.unban(user, id, userId);
   }
@@ -164,7 +157,7 @@ export class RoomsController {
   @ApiErrors(400, 401, 404, 409)
   heartbeat(
     @CurrentUser() user: AuthUser | undefined,
-    @Param('id', uuidParam('id')) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Body() dto: HeartbeatDto,
   ): Promise<void> {
     return this.rooms.heartbeat(id, user, dto ?? {});
@@ -177,7 +170,7 @@ export class RoomsController {
   })
   @ApiOkResponse({ type: PresenceDto })
   @ApiErrors(400, 404)
-  presence(@Param('id', uuidParam('id')) id: string): Promise<PresenceDto> {
+  presence(@Param('id', ParseUuidPipe) id: string): Promise<PresenceDto> {
     return this.rooms.presenceOf(id);
   }
 }

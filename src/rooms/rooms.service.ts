@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { isUUID } from 'class-validator';
 import type { AuthUser } from '../auth/auth.types';
 import { canManage } from '../auth/auth.types';
 import {
@@ -12,6 +11,8 @@ import {
 } from '../common/errors';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import { LiveStreamLookup } from '../common/ports';
+import { TtlCache } from '../common/ttl-cache';
+import { parseUuid } from '../common/uuid.pipe';
 import { anonymousViewerId, PresenceService, PresenceViewer } from '../presence/presence.service';
 import { UsersRepository } from '../users/users.repository';
 import { RoomBanEntity } from './room-ban.entity';
@@ -43,8 +44,8 @@ const STATUS_CACHE_MAX = 10000;
 
 @Injectable()
 export class RoomsService {
-  private readonly log = new Logger('Rooms');
-  private readonly statusCache = new Map<string, { status: RoomStatus; until: number }>();
+  private readonly log = new Logger(RoomsService.name);
+  private readonly statusCache = new TtlCache<RoomStatus>(STATUS_CACHE_MS, STATUS_CACHE_MAX);
 
   constructor(
     private readonly rooms: RoomsRepository,
@@ -103,16 +104,17 @@ export class RoomsService {
   async close(user: AuthUser, id: string): Promise<void> {
     await this.requireManaged(user, id);
     const changed = await this.rooms.close(id);
-    this.statusCache.set(id, { status: 'closed', until: Date.now() + STATUS_CACHE_MS });
+    this.statusCache.set(id, 'closed');
     if (!changed) return;
     this.events.emit(ROOM_CLOSED, { roomId: id } satisfies RoomClosedEvent);
-    await this.presence.clearRoom(id).catch((err: unknown) =>
-      this.log.warn({
-        msg: 'Could not clear presence of a closed room; it ages out',
-        roomId: id,
-        err: { message: (err as Error).message },
-      }),
-    );
+    await this.presence
+      .clearRoom(id)
+      .catch((err: unknown) =>
+        this.log.warn(
+          { roomId: id, err: { message: (err as Error).message } },
+          'Could not clear presence of a closed room; it ages out',
+        ),
+      );
   }
 
   async ban(user: AuthUser, roomId: string, dto: BanUserDto): Promise<BanDto> {
@@ -181,14 +183,16 @@ export class RoomsService {
   }
 
   async require(id: string): Promise<RoomEntity> {
-    const room = isUUID(id) ? await this.rooms.findById(id) : null;
+    const uuid = parseUuid(id);
+    const room = uuid === null ? null : await this.rooms.findById(uuid);
     if (!room) throw new NotFoundError('room');
     return room;
   }
 
   async status(roomId: string): Promise<RoomStatus | undefined> {
-    if (!isUUID(roomId)) return undefined;
-    return (await this.rooms.findById(roomId))?.status;
+    const id = parseUuid(roomId);
+    if (id === null) return undefined;
+    return (await this.rooms.findById(id))?.status;
   }
 
   private async requireManaged(user: AuthUser, id: string): Promise<RoomEntity> {
@@ -200,13 +204,10 @@ export class RoomsService {
 
   private async cachedStatus(id: string): Promise<RoomStatus | undefined> {
     const now = Date.now();
-    const hit = this.statusCache.get(id);
-    if (hit && hit.until > now) return hit.status;
+    const hit = this.statusCache.get(id, now);
+    if (hit !== undefined) return hit;
     const status = await this.status(id);
-    if (status !== undefined) {
-      if (this.statusCache.size >= STATUS_CACHE_MAX) this.statusCache.clear();
-      this.statusCache.set(id, { status, until: now + STATUS_CACHE_MS });
-    }
+    if (status !== undefined) this.statusCache.set(id, status, now);
     return status;
   }
 }

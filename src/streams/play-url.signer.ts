@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { safeEqual } from '../common/safe-equal';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 
@@ -52,9 +53,7 @@ export function checkPlaySignature(
     return 'invalid';
   // Compare the canonical text, not decoded bytes: base64url ignores the low bits of the
   // last character, so decoding would accept several spellings of one signature.
-  const expected = Buffer.from(playSignature(secret, streamId, sid, Number(exp)));
-  const given = Buffer.from(sig);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+  if (!safeEqual(sig, playSignature(secret, streamId, sid, Number(exp)))) return 'invalid';
   if (nowSec !== undefined && Number(exp) <= nowSec) return 'expired';
   return 'ok';
 }

@@ -6,7 +6,7 @@ import { ProductEventOutbox, STREAM_LIVE, STREAM_OFFLINE, StreamStateEvent } fro
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MediaServer, MetricsService } from '../metrics/metrics.service';
-import { normalizeUuid } from './stream-id';
+import { parseUuid } from '../common/uuid.pipe';
 import { hashStreamKey, streamKeyMatches } from './stream-key';
 import { StreamViewCache } from './stream-view.cache';
 import { StreamsRepository } from './streams.repository';
@@ -64,7 +64,7 @@ export class PublishingService implements OnModuleInit {
     clientId: string | null,
     protocol: string | null = null,
   ): Promise<boolean> {
-    const streamId = normalizeUuid(rawStreamId);
+    const streamId = parseUuid(rawStreamId);
     let outcome: PublishOutcome;
     if (streamId === null) outcome = { ok: false, reason: 'unknown-stream' };
     else if (!key) outcome = { ok: false, reason: 'missing-key' };
@@ -100,7 +100,7 @@ export class PublishingService implements OnModuleInit {
     rawStreamId: string | null,
     clientId: string | null,
   ): Promise<void> {
-    const streamId = normalizeUuid(rawStreamId);
+    const streamId = parseUuid(rawStreamId);
     if (streamId === null) return;
     await this.bounded(async () => {
       const stream = await this.repo.findById(streamId);
@@ -134,7 +134,7 @@ export class PublishingService implements OnModuleInit {
     key: string | null,
     clientId: string | null,
   ): Promise<boolean> {
-    const streamId = normalizeUuid(rawStreamId);
+    const streamId = parseUuid(rawStreamId);
     if (streamId === null || !key || !clientId) {
       this.log.log(
         { streamId: streamId ?? undefined, server, clientId },

@@ -14,6 +14,7 @@ export function hashStreamKey(key: string): string {
 export function streamKeyMatches(key: string, storedHash: string): boolean {
   const presented = createHash('sha256').update(key, 'utf8').digest();
   const stored = Buffer.from(storedHash, 'hex');
+  // Two fixed 32-byte digests on purpose (not safeEqual on hex text: stored hex may be upper-case).
   // Buffer.from(hex) silently stops at the first bad character: a malformed stored value
   // has the wrong length and never matches.
   return stored.length === presented.length && timingSafeEqual(presented, stored);

@@ -22,7 +22,7 @@ export function sweepIntervalMs(staleSec: number): number {
  */
 @Injectable()
 export class StreamSweeperJob implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log = new Logger('StreamSweeper');
+  private readonly log = new Logger(StreamSweeperJob.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;

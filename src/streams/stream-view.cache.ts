@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { StreamDto } from './dto/stream.dto';
-import { TtlCache } from './ttl-cache';
+import { TtlCache } from '../common/ttl-cache';
 
 /** A public view without its live viewer count (what the view cache keeps). */
 export type CachedView = Omit<StreamDto, 'viewers'>;

@@ -29,7 +29,7 @@ import { CreateStreamDto } from './dto/create-stream.dto';
 import { ListStreamsQueryDto } from './dto/list-streams.query';
 import { StreamDto, StreamPageDto, StreamWithKeyDto } from './dto/stream.dto';
 import { UpdateStreamDto } from './dto/update-stream.dto';
-import { StreamIdPipe } from './stream-id';
+import { ParseUuidPipe } from '../common/uuid.pipe';
 import { StreamsService } from './streams.service';
 
 const ID_PARAM = {
@@ -81,7 +81,7 @@ export class StreamsController {
   })
   @ApiOkResponse({ type: StreamDto })
   @ApiErrors(400, 404)
-  get(@Param('id', StreamIdPipe) id: string): Promise<StreamDto> {
+  get(@Param('id', ParseUuidPipe) id: string): Promise<StreamDto> {
     return this.streams.get(id);
   }
 
@@ -98,7 +98,7 @@ export class StreamsController {
   @ApiErrors(400, 401, 403, 404, 409)
   update(
     @CurrentUser() user: AuthUser,
-    @Param('id', StreamIdPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Body() dto: UpdateStreamDto,
   ): Promise<StreamDto> {
     return this.streams.update(user, id, dto);
@@ -118,7 +118,7 @@ export class StreamsController {
   @ApiErrors(400, 401, 403, 404, 409)
   async remove(
     @CurrentUser() user: AuthUser,
-    @Param('id', StreamIdPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
   ): Promise<void> {
     await this.streams.remove(user, id);
   }
@@ -138,7 +138,7 @@ export class StreamsController {
   @ApiErrors(400, 401, 403, 404, 409)
   rotateKey(
     @CurrentUser() user: AuthUser,
-    @Param('id', StreamIdPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
   ): Promise<StreamWithKeyDto> {
     return this.streams.rotateKey(user, id);
   }

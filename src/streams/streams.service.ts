@@ -33,7 +33,7 @@ import { PlaybackUrls } from '../playback/playback-urls';
 import { ViewerSessions } from '../playback/viewer-sessions.service';
 import type { StreamAccess, StreamEntity } from './stream.entity';
 import { PublisherCutter } from './publisher-cutter';
-import { normalizeUuid } from './stream-id';
+import { parseUuid } from '../common/uuid.pipe';
 import { generateStreamKey, hashStreamKey } from './stream-key';
 import { StreamsRepository } from './streams.repository';
 import { CachedView, StreamViewCache } from './stream-view.cache';
@@ -130,7 +130,7 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
 
   /** LiveStreamLookup port: the stream live in a room (the latest to go live), or null. */
   async findLiveByRoom(roomId: string): Promise<StreamDto | null> {
-    const id = normalizeUuid(roomId);
+    const id = parseUuid(roomId);
     const stream = id === null ? null : await this.repo.findLiveByRoom(id);
     return stream
       ? this.withViewers(this.publicView(stream), await this.viewers.count(stream.id))

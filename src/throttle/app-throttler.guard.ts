@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
@@ -29,8 +30,8 @@ export const SKIP_METADATA_KEY = `THROTTLER:SKIP${THROTTLER_NAME}`;
  */
 @Injectable()
 export class AppThrottlerGuard implements CanActivate {
-  private readonly log = new Logger('Throttler');
-  private lastWarn = 0;
+  private readonly log = new Logger(AppThrottlerGuard.name);
+  private readonly storeWarn = new WarnEvery(10_000);
   /** Handler → key prefix, or null when the route is not throttled. */
   private readonly routes = new Map<object, string | null>();
   private readonly limit: number;
@@ -91,9 +92,7 @@ export class AppThrottlerGuard implements CanActivate {
 
   private failOpen(err: unknown): boolean {
     this.metrics.rateLimitStoreFailed('http', 'fail-open');
-    const now = Date.now();
-    if (now - this.lastWarn > 10000) {
-      this.lastWarn = now;
+    if (this.storeWarn.due()) {
       this.log.warn(
         { err: { message: err instanceof Error ? err.message : String(err) } },
         'Rate-limit store unavailable; serving requests without the limit (fail open)',

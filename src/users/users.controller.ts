@@ -1,12 +1,4 @@
-import {
-  Controller,
-  Delete,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiNoContentResponse,
@@ -18,12 +10,8 @@ import type { AuthUser } from '../auth/auth.types';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard, Roles, RolesGuard } from '../auth/guards';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { ValidationFailedError } from '../common/errors';
+import { ParseUuidPipe } from '../common/uuid.pipe';
 import { UsersService } from './users.service';
-
-const userId = new ParseUUIDPipe({
-  exceptionFactory: () => new ValidationFailedError('id must be a UUID'),
-});
 
 /** Admin-only account administration: disabling or deleting an account revokes its tokens and sockets at once. */
 @ApiTags('users')
@@ -43,7 +31,7 @@ export class UsersController {
   })
   @ApiNoContentResponse({ description: 'Disabled' })
   @ApiErrors(400, 401, 403, 404, 409)
-  disable(@CurrentUser() actor: AuthUser, @Param('id', userId) id: string): Promise<void> {
+  disable(@CurrentUser() actor: AuthUser, @Param('id', ParseUuidPipe) id: string): Promise<void> {
     return this.users.disable(actor, id);
   }
 
@@ -53,7 +41,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Enable a disabled account again (admin)' })
   @ApiNoContentResponse({ description: 'Enabled' })
   @ApiErrors(400, 401, 403, 404, 409)
-  enable(@CurrentUser() actor: AuthUser, @Param('id', userId) id: string): Promise<void> {
+  enable(@CurrentUser() actor: AuthUser, @Param('id', ParseUuidPipe) id: string): Promise<void> {
     return this.users.enable(actor, id);
   }
 
@@ -66,7 +54,7 @@ export class UsersController {
   })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 401, 403, 404, 409)
-  delete(@CurrentUser() actor: AuthUser, @Param('id', userId) id: string): Promise<void> {
+  delete(@CurrentUser() actor: AuthUser, @Param('id', ParseUuidPipe) id: string): Promise<void> {
     return this.users.delete(actor, id);
   }
 }

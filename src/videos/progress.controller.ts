@@ -12,7 +12,7 @@ import { JwtAuthGuard } from '../auth/guards';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ProgressDto, UpdateProgressDto } from './dto/progress.dto';
 import { ProgressService } from './progress.service';
-import { VideoIdPipe } from './video-id.pipe';
+import { videoIdPipe } from './video-id';
 
 @ApiTags('videos')
 @ApiBearerAuth()
@@ -32,7 +32,7 @@ export class ProgressController {
   @ApiErrors(400, 401, 404, 503)
   update(
     @CurrentUser() user: AuthUser,
-    @Param('id', VideoIdPipe) id: string,
+    @Param('id', videoIdPipe) id: string,
     @Body() dto: UpdateProgressDto,
   ): Promise<void> {
     return this.progress.update(user, id, dto);
@@ -42,7 +42,7 @@ export class ProgressController {
   @ApiOperation({ summary: "The caller's last saved playback position in this video" })
   @ApiOkResponse({ type: ProgressDto })
   @ApiErrors(401, 404, 503)
-  get(@CurrentUser() user: AuthUser, @Param('id', VideoIdPipe) id: string): Promise<ProgressDto> {
+  get(@CurrentUser() user: AuthUser, @Param('id', videoIdPipe) id: string): Promise<ProgressDto> {
     return this.progress.get(user, id);
   }
 }

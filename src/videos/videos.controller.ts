@@ -35,7 +35,7 @@ import { InjectConfig } from '../config/config.module';
 import { ListVideosQueryDto, UploadVideoDto, VideoDto, VideoPageDto } from './dto/video.dto';
 import { toUploadError, uploadParts } from './multipart-upload';
 import { RangeNotSatisfiableError, VideoContentResponder } from './video-content.responder';
-import { VideoIdPipe } from './video-id.pipe';
+import { videoIdPipe } from './video-id';
 import { SUPPORTED_VIDEO_TYPES } from './video-signature';
 import { VideosService } from './videos.service';
 
@@ -152,7 +152,7 @@ export class VideosController {
   @ApiOperation({ summary: 'Video metadata' })
   @ApiOkResponse({ type: VideoDto })
   @ApiErrors(404)
-  get(@Param('id', VideoIdPipe) id: string): Promise<VideoDto> {
+  get(@Param('id', videoIdPipe) id: string): Promise<VideoDto> {
     return this.videos.get(id);
   }
 
@@ -161,7 +161,7 @@ export class VideosController {
   @ApiOperation({ summary: 'Headers of the content (same as GET, without the body)' })
   @ApiVideoContent()
   head(
-    @Param('id', VideoIdPipe) id: string,
+    @Param('id', videoIdPipe) id: string,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
@@ -172,7 +172,7 @@ export class VideosController {
   @ApiOperation({ summary: 'Stream the video (HTTP range requests, conditional requests)' })
   @ApiVideoContent()
   content(
-    @Param('id', VideoIdPipe) id: string,
+    @Param('id', videoIdPipe) id: string,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
@@ -188,7 +188,7 @@ export class VideosController {
   })
   @ApiNoContentResponse()
   @ApiErrors(401, 403, 404)
-  remove(@CurrentUser() user: AuthUser, @Param('id', VideoIdPipe) id: string): Promise<void> {
+  remove(@CurrentUser() user: AuthUser, @Param('id', videoIdPipe) id: string): Promise<void> {
     return this.videos.remove(user, id);
   }
 

@@ -23,7 +23,7 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard } from '../auth/guards';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Page, PageQueryDto } from '../common/pagination';
-import { uuidParam } from '../rooms/rooms.controller';
+import { ParseUuidPipe } from '../common/uuid.pipe';
 import {
   CreateWebhookDto,
   WebhookDeliveryDto,
@@ -71,7 +71,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Delete a webhook (owner or admin); nothing more is sent to it' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 401, 403, 404)
-  remove(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string): Promise<void> {
+  remove(@CurrentUser() user: AuthUser, @Param('id', ParseUuidPipe) id: string): Promise<void> {
     return this.webhooks.remove(user, id);
   }
 
@@ -84,7 +84,7 @@ export class WebhooksController {
   @ApiErrors(400, 401, 403, 404)
   deliveries(
     @CurrentUser() user: AuthUser,
-    @Param('id', uuidParam('id')) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Query() q: PageQueryDto,
   ): Promise<Page<WebhookDeliveryDto>> {
     return this.webhooks.deliveries(user, id, q);

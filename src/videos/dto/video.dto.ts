@@ -10,6 +10,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { ValidationFailedError } from '../../common/errors';
+import { validationMessages } from '../../common/validation-messages';
 import { PageQueryDto } from '../../common/pagination';
 import type { VideoEntity, VideoSource } from '../video.entity';
 
@@ -118,13 +119,7 @@ export function validateVideoFields(raw: Record<string, string>): VideoFieldsDto
     validationError: { target: false, value: false },
   });
   if (errors.length > 0) {
-    throw new ValidationFailedError(
-      errors.flatMap((e) =>
-        Object.values(e.constraints ?? {}).map((m) =>
-          m.includes('should not exist') ? `property ${e.property} should not exist` : m,
-        ),
-      ),
-    );
+    throw new ValidationFailedError(validationMessages(errors));
   }
   return dto;
 }

@@ -12,23 +12,25 @@ export class TtlCache<V> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(key: string): V | undefined {
+  /** `nowMs`: the caller's own clock reading, when it already took one for the same request. */
+  get(key: string, nowMs = this.now()): V | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    if (e.expiresAt <= this.now()) {
+    if (e.expiresAt <= nowMs) {
       this.entries.delete(key);
       return undefined;
     }
     return e.value;
   }
 
-  set(key: string, value: V): void {
+  /** `atMs`: when the value was read, if earlier than now (its age counts from the read's start). */
+  set(key: string, value: V, atMs = this.now()): void {
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
+    this.entries.set(key, { value, expiresAt: atMs + this.ttlMs });
   }
 
   delete(key: string): void {

@@ -26,4 +26,11 @@ describe('TtlCache', () => {
     expect(c.get('a')).toBeUndefined();
     expect([c.get('c'), c.get('d'), c.get('e')]).toEqual([3, 4, 5]);
   });
+
+  it('counts the age of an entry from the time given to set and reads with the time given to get', () => {
+    const c = new TtlCache<string>(1000, 10, () => 5000);
+    c.set('a', 'A', 4200);
+    expect(c.get('a', 5199)).toBe('A');
+    expect(c.get('a', 5200)).toBeUndefined();
+  });
 });
