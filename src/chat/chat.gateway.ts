@@ -85,7 +85,6 @@ export class ChatGateway
 
   onModuleInit(): void {
     this.lifecycle.onDrain(() => this.drain());
-    this.presence.onCountChanged((roomId, n) => this.out.presenceChanged(roomId, n));
   }
 
   afterInit(nsp: ChatNamespace): void {
