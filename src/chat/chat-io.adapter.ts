@@ -11,6 +11,7 @@ import { LifecycleService } from '../lifecycle/lifecycle.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { RedisService } from '../redis/redis.service';
 import { guardFireAndForget } from '../redis/fire-and-forget';
+import { TokenBuckets } from '../common/token-buckets';
 
 type AdapterFactory = ReturnType<typeof createShardedAdapter>;
 /** The socket type of Nest's adapter (it ships its own copy of socket.io's typings). */
@@ -186,44 +187,5 @@ export class ChatIoAdapter extends IoAdapter {
         this.log.debug({ msg: 'Socket.IO connection error', code: err.code, message: err.message });
     });
     return server;
-  }
-}
-
-/**
- * Per-key token buckets kept in memory with a bounded number of keys: refill `perSec` tokens a
- * second up to `burst`. Handshake floods are a per-instance concern, so no shared store is needed.
- */
-export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
-  constructor(
-    private readonly burst: number,
-    private readonly perSec: number,
-    private readonly maxKeys = 50_000,
-  ) {}
-
-  take(key: string, now = Date.now()): boolean {
-    let b = this.buckets.get(key);
-    if (!b) {
-      if (this.buckets.size >= this.maxKeys) this.prune(now);
-      b = { tokens: this.burst, at: now };
-      this.buckets.set(key, b);
-    }
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSec);
-    b.at = now;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-
-  /** Drops full buckets (idle keys); if that frees nothing, the oldest entries. */
-  private prune(now: number): void {
-    for (const [k, b] of this.buckets) {
-      if (b.tokens + ((now - b.at) / 1000) * this.perSec >= this.burst) this.buckets.delete(k);
-    }
-    for (const k of this.buckets.keys()) {
-      if (this.buckets.size < this.maxKeys) break;
-      this.buckets.delete(k);
-    }
   }
 }

@@ -2,6 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { BroadcastOperator, Namespace, Socket } from 'socket.io';
 import {
+  PRESENCE_CHANGED,
+  PresenceChangedEvent,
+  ROOM_CLOSED,
+  ROOM_USER_BANNED,
+  RoomClosedEvent,
+  RoomUserBannedEvent,
   STREAM_LIVE,
   STREAM_OFFLINE,
   StreamStateEvent,
@@ -9,12 +15,6 @@ import {
   UserRevokedEvent,
 } from '../common/ports';
 import { MetricsService } from '../metrics/metrics.service';
-import {
-  ROOM_CLOSED,
-  ROOM_USER_BANNED,
-  RoomClosedEvent,
-  RoomUserBannedEvent,
-} from '../rooms/room.events';
 import {
   ChatMessageView,
   ClientToServerEvents,
@@ -74,7 +74,8 @@ export class ChatBroadcaster {
   }
 
   /** Every instance computes and sends its own (coalesced) presence updates to its own sockets. */
-  presenceChanged(roomId: string, onlineCount: number): void {
+  @OnEvent(PRESENCE_CHANGED)
+  presenceChanged({ roomId, onlineCount }: PresenceChangedEvent): void {
     if (this.nsp)
       this.emit(this.nsp.local.to(roomChannel(roomId)), 'presence:update', { roomId, onlineCount });
   }

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger, OnModuleInit, UseInterceptors } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -8,14 +8,11 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import * as jwt from 'jsonwebtoken';
-import type { ExtendedError } from 'socket.io';
-import { TokenService } from '../auth/token.service';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { DomainError, isUnavailableError, UnauthorizedError } from '../common/errors';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
-import { MetricsService, WsEvent } from '../metrics/metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { anonymousViewerId, PresenceService, PresenceViewer } from '../presence/presence.service';
 import { RoomsService } from '../rooms/rooms.service';
 import { ChatBroadcaster, ChatNamespace, ChatSocket } from './chat.broadcaster';
@@ -32,14 +29,15 @@ import {
   userChannel,
 } from './chat.events';
 import { ChatService } from './chat.service';
+import { EventBudget } from './event-budget';
+import { InFlightHandlers } from './in-flight';
+import { SocketAuthenticator } from './socket-auth';
+import { WsEventTimingInterceptor } from './ws-event-timing.interceptor';
 import { validatePayload } from './ws-validation';
 
 const NAMESPACE = '/chat';
 /** Rooms one connection may be in at once (each costs memory here and a subscription in Redis). */
 const MAX_ROOMS_PER_SOCKET = 50;
-/** Per-connection event budget (token bucket): bursts of 20, 10 events/s sustained. */
-const BUCKET_SIZE = 20;
-const BUCKET_REFILL_PER_SEC = 10;
 /** Longest a shutdown waits for handlers that are already running. */
 const DRAIN_WAIT_MS = 5000;
 /** Longest a shutdown waits for connections to close cleanly before dropping them. */
@@ -52,20 +50,15 @@ const fail = (code: AckError['code'], message: string): Ack<never> => ({
 
 type SocketUser = NonNullable<SocketData['user']>;
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
-const TOKEN_QUERY_KEYS = ['token', 'access_token', 'auth', 'jwt', 'authorization'];
-
 /**
- * The /chat namespace: a thin, typed transport. It authenticates at connect with the same
- * TokenService.verify as HTTP, validates every payload, calls the services and answers with
- * acks `{ok:true,…}` / `{ok:false,error:{code,message}}`. Handlers never throw: whatever goes
- * wrong becomes an error ack, so a bad client costs itself an error and nothing else.
+ * The /chat namespace: a thin, typed transport. Handshakes go through SocketAuthenticator (the
+ * same TokenService.verify as HTTP); each event spends the socket's EventBudget, is validated,
+ * calls the services and is answered with acks `{ok:true,…}` / `{ok:false,error:{code,message}}`.
+ * Handlers never throw: whatever goes wrong becomes an error ack, so a bad client costs itself
+ * an error and nothing else. Handler latency is recorded by WsEventTimingInterceptor.
  */
 @WebSocketGateway({ namespace: NAMESPACE })
+@UseInterceptors(WsEventTimingInterceptor)
 export class ChatGateway
   implements
     OnGatewayInit<ChatNamespace>,
@@ -75,14 +68,13 @@ export class ChatGateway
 {
   private readonly log = new Logger('ChatGateway');
   @WebSocketServer() private readonly nsp!: ChatNamespace;
-  private readonly buckets = new Map<string, Bucket>();
-  private inFlight = 0;
-  private idleWaiters: (() => void)[] = [];
+  private readonly budget = new EventBudget();
+  private readonly inFlight = new InFlightHandlers(this.log);
   private draining?: Promise<void>;
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
-    private readonly tokens: TokenService,
+    private readonly auth: SocketAuthenticator,
     private readonly chat: ChatService,
     private readonly rooms: RoomsService,
     private readonly presence: PresenceService,
@@ -93,12 +85,11 @@ export class ChatGateway
 
   onModuleInit(): void {
     this.lifecycle.onDrain(() => this.drain());
-    this.presence.onCountChanged((roomId, n) => this.out.presenceChanged(roomId, n));
   }
 
   afterInit(nsp: ChatNamespace): void {
     this.out.bind(nsp);
-    nsp.use((socket, next) => void this.authenticate(socket, next));
+    nsp.use((socket, next) => void this.auth.authenticate(socket, next, !!this.draining));
     // Leaving a room for any reason (room:leave, the room closing on any instance, disconnect)
     // goes through the adapter, so presence follows Socket.IO membership exactly.
     nsp.adapter.on('leave-room', (room: unknown, sid: unknown) => {
@@ -119,7 +110,7 @@ export class ChatGateway
     const user = socket.data.user;
     if (user) settle(socket.join(userChannel(user.id)));
     socket.on('disconnect', (reason: string, description?: unknown) => {
-      this.buckets.delete(socket.id);
+      this.budget.forget(socket.id);
       this.metrics.wsDisconnected(NAMESPACE, reason, (Date.now() - socket.data.connectedAt) / 1000);
       if (/payload|too large/i.test(errorText(description)))
         this.metrics.wsError('payload_too_large');
@@ -256,75 +247,18 @@ export class ChatGateway
     // 1. Tell this instance's clients to go elsewhere; new sessions are already refused.
     this.out.shutdownLocal();
     // 2. Let running handlers finish, so every message that was accepted gets its ack.
-    await this.whenIdle(Math.min(DRAIN_WAIT_MS, Math.floor(this.config.shutdownTimeoutMs / 2)));
+    await this.inFlight.whenIdle(
+      Math.min(DRAIN_WAIT_MS, Math.floor(this.config.shutdownTimeoutMs / 2)),
+    );
     // 3. This instance stops holding anyone online (before Redis closes).
     await this.presence.releaseAll();
     // 4. Close the connections.
     await this.out.disconnectLocal(CLOSE_GRACE_MS);
   }
 
-  private whenIdle(timeoutMs: number): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.log.warn({
-          msg: 'Shutdown: socket handlers still running after the wait',
-          inFlight: this.inFlight,
-        });
-        resolve();
-      }, timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private async authenticate(
-    socket: ChatSocket,
-    next: (err?: ExtendedError) => void,
-  ): Promise<void> {
-    const data: SocketData = { connectedAt: Date.now() };
-    socket.data = data;
-    if (this.draining || this.lifecycle.shuttingDown)
-      return next(new Error('server is shutting down'));
-    // A token in the query string would end up in proxy and access logs: refuse it outright
-    // rather than silently connecting the client as anonymous.
-    const query = socket.handshake.query as Record<string, unknown>;
-    if (TOKEN_QUERY_KEYS.some((k) => query[k] !== undefined)) return this.refuse(next);
-    const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
-    if (token === undefined || token === null) return next(); // anonymous viewer
-    if (typeof token !== 'string' || token.length === 0 || token.length > 4096)
-      return this.refuse(next);
-    try {
-      const user = await this.tokens.verify(token);
-      const claims = jwt.decode(token);
-      data.user = {
-        id: user.id,
-        username: user.username,
-        displayName: user.displayName,
-        role: user.role,
-      };
-      if (claims && typeof claims === 'object' && typeof claims.exp === 'number')
-        data.authExpiresAt = claims.exp * 1000;
-      next();
-    } catch (err) {
-      if (isUnavailableError(err)) {
-        this.metrics.wsError('other');
-        return next(new Error('service unavailable'));
-      }
-      this.refuse(next);
-    }
-  }
-
-  private refuse(next: (err?: ExtendedError) => void): void {
-    this.metrics.wsError('auth');
-    next(new Error('unauthorized'));
-  }
-
   /**
-   * Runs one inbound event: budget, optional sign-in, validation, the handler, the ack — and the
-   * metrics of all of it. Also tracks in-flight handlers for shutdown.
+   * Runs one inbound event: budget, optional sign-in, validation, the handler, the ack, and the
+   * counters of all of it (its latency is the interceptor's). Tracked in flight for shutdown.
    */
   private async handle<P extends object, R extends object>(
     event: ClientEvent,
@@ -334,20 +268,10 @@ export class ChatGateway
     fn: (p: P, user: SocketUser | undefined) => Promise<Ack<R>>,
     opts: { signedIn?: string; countAsChat?: boolean } = {},
   ): Promise<Ack<R>> {
-    const label: WsEvent = this.metrics.wsEventReceived(event);
-    const started = process.hrtime.bigint();
-    this.inFlight++;
-    let ack: Ack<R>;
-    try {
-      ack = await this.run(socket, payload, cls, fn, opts);
-    } catch (err) {
-      ack = this.errorAck(event, err);
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0 && this.idleWaiters.length)
-        for (const w of this.idleWaiters.splice(0)) w();
-      this.metrics.wsEventHandled(label, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+    this.metrics.wsEventReceived(event);
+    const ack = await this.inFlight.track(() =>
+      this.run(socket, payload, cls, fn, opts).catch((err: unknown) => this.errorAck(event, err)),
+    );
     if (!ack.ok) {
       if (ack.error.code === 'RATE_LIMITED') this.metrics.rateLimited('ws');
       if (opts.countAsChat) this.metrics.chatRejected();
@@ -362,7 +286,7 @@ export class ChatGateway
     fn: (p: P, user: SocketUser | undefined) => Promise<Ack<R>>,
     opts: { signedIn?: string },
   ): Promise<Ack<R>> {
-    if (!this.takeToken(socket))
+    if (!this.budget.take(socket))
       return fail('RATE_LIMITED', 'too many events on this connection, slow down');
     const user = socket.data.user;
     if (opts.signedIn !== undefined) {
@@ -387,18 +311,6 @@ export class ChatGateway
     this.metrics.wsError('handler');
     this.log.error({ msg: 'Socket handler failed', event, err });
     return fail('INTERNAL', 'internal error');
-  }
-
-  private takeToken(socket: ChatSocket): boolean {
-    const now = Date.now();
-    const b = this.buckets.get(socket.id) ?? { tokens: BUCKET_SIZE, at: now };
-    b.tokens = Math.min(BUCKET_SIZE, b.tokens + ((now - b.at) / 1000) * BUCKET_REFILL_PER_SEC);
-    b.at = now;
-    const ok = b.tokens >= 1;
-    if (ok) b.tokens -= 1;
-    // A late event of a closed socket must not re-create its entry after 'disconnect' removed it.
-    if (socket.connected) this.buckets.set(socket.id, b);
-    return ok;
   }
 }
 

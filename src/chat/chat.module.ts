@@ -8,6 +8,7 @@ import { ChatMessagesRepository } from './chat-messages.repository';
 import { ChatRetentionJob } from './chat-retention.job';
 import { ChatBroadcaster } from './chat.broadcaster';
 import { ChatGateway } from './chat.gateway';
+import { SocketAuthenticator } from './socket-auth';
 import { ChatService } from './chat.service';
 
 /**
@@ -25,6 +26,7 @@ export class ChatModule {
         ChatMessagesRepository,
         ChatService,
         ChatBroadcaster,
+        SocketAuthenticator,
         ChatGateway,
         ChatRetentionJob,
       ],

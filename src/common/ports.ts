@@ -33,6 +33,44 @@ export interface UserRevokedEvent {
   userId: string;
 }
 
+/** Room events; the chat gateway turns them into Socket.IO broadcasts on every instance. */
+export const ROOM_CLOSED = 'room.closed';
+export interface RoomClosedEvent {
+  roomId: string;
+}
+
+export const ROOM_USER_BANNED = 'room.user-banned';
+export interface RoomUserBannedEvent {
+  roomId: string;
+  userId: string;
+  /** null = until lifted. */
+  until: Date | null;
+}
+
+/**
+ * A room's online count changed (sockets and HTTP viewers, all instances); emitted by presence
+ * on each instance with local sockets in the room, for its own sockets.
+ */
+export const PRESENCE_CHANGED = 'presence.changed';
+export interface PresenceChangedEvent {
+  roomId: string;
+  onlineCount: number;
+}
+
+/**
+ * Every in-process domain event by name, with its payload. Published through DomainEventBus
+ * (src/common/domain-event-bus.ts) on the instance that handled the change; listeners use
+ * `@OnEvent(NAME)` with the payload type named here.
+ */
+export interface DomainEvents {
+  [STREAM_LIVE]: StreamStateEvent;
+  [STREAM_OFFLINE]: StreamStateEvent;
+  [USER_REVOKED]: UserRevokedEvent;
+  [ROOM_CLOSED]: RoomClosedEvent;
+  [ROOM_USER_BANNED]: RoomUserBannedEvent;
+  [PRESENCE_CHANGED]: PresenceChangedEvent;
+}
+
 /** Product events other systems follow through webhooks (CONTRACT: Webhooks). */
 export type ProductEventType = 'stream.started' | 'stream.ended' | 'recording.ready';
 export interface ProductEvent {

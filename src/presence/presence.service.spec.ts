@@ -1,3 +1,6 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEventBus } from '../common/domain-event-bus';
+import { PRESENCE_CHANGED, PresenceChangedEvent } from '../common/ports';
 import { loadConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { MemoryPresenceStore } from './memory-presence.store';
@@ -11,7 +14,12 @@ function make(store?: PresenceStore) {
   const config = loadConfig({ PRESENCE_TTL_SEC: '30' });
   const s = store ?? new MemoryPresenceStore(config);
   const metrics = { setSource: jest.fn() } as unknown as MetricsService;
-  return { svc: new PresenceService(config, s, metrics), store: s };
+  const events = new EventEmitter2();
+  return {
+    svc: new PresenceService(config, s, metrics, new DomainEventBus(events)),
+    store: s,
+    events,
+  };
 }
 
 describe('PresenceService', () => {
@@ -52,9 +60,9 @@ describe('PresenceService', () => {
 
   it('coalesces count changes to at most one notification per room per second, only when the count changed', async () => {
     jest.useFakeTimers();
-    const { svc } = make();
+    const { svc, events } = make();
     const calls: [string, number][] = [];
-    svc.onCountChanged((room, n) => calls.push([room, n]));
+    events.on(PRESENCE_CHANGED, (e: PresenceChangedEvent) => calls.push([e.roomId, e.onlineCount]));
     svc.onModuleInit();
     for (let i = 0; i < 20; i++)
       await svc.socketJoined(ROOM, `s${i}`, { viewerId: `anon:${i}`, displayName: null });

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { DomainEventBus } from '../common/domain-event-bus';
+import { PRESENCE_CHANGED } from '../common/ports';
 import { MetricsService } from '../metrics/metrics.service';
 import { HTTP_SOURCE, PresenceMember, PresenceStore } from './presence.store';
 
@@ -12,8 +14,6 @@ export interface PresenceViewer {
   /** null for anonymous viewers (counted, not listed). */
   displayName: string | null;
 }
-
-type CountListener = (roomId: string, onlineCount: number) => void;
 
 const TICK_MS = 1000;
 const MEMBERS_LIMIT = 500;
@@ -47,7 +47,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly bySocket = new Map<string, Map<string, string>>();
   private readonly lastSent = new Map<string, number>();
   private readonly refreshEveryTicks: number;
-  private listener?: CountListener;
   private timer?: NodeJS.Timeout;
   private ticks = 0;
   private ticking = false;
@@ -58,6 +57,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     @InjectConfig() private readonly config: AppConfig,
     private readonly store: PresenceStore,
     private readonly metrics: MetricsService,
+    private readonly events: DomainEventBus,
   ) {
     this.refreshEveryTicks = Math.max(1, Math.floor((config.presenceTtlSec * 1000) / 3 / TICK_MS));
   }
@@ -70,11 +70,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.stopTicker();
-  }
-
-  /** Called with (roomId, onlineCount) at most once per second per room with local sockets. */
-  onCountChanged(listener: CountListener): void {
-    this.listener = listener;
   }
 
   /** A local socket entered a room; resolves with the room's online count afterwards. */
@@ -234,12 +229,13 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       for (const roomId of this.lastSent.keys())
         if (!this.byRoom.has(roomId)) this.lastSent.delete(roomId);
       const roomIds = [...this.byRoom.keys()];
-      if (roomIds.length === 0 || !this.listener) return;
+      if (roomIds.length === 0) return;
       const counts = await this.store.counts(roomIds, now);
       for (const [roomId, n] of counts) {
         if (this.lastSent.get(roomId) === n || this.stopped) continue;
         this.lastSent.set(roomId, n);
-        this.listener(roomId, n);
+        // At most once per second per room with local sockets, and only when the count changed.
+        this.events.emit(PRESENCE_CHANGED, { roomId, onlineCount: n });
       }
     } catch (err) {
       this.storeFailed(err);

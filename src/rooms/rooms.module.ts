@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomLookup } from '../common/ports';
 import { RoomBanEntity } from './room-ban.entity';
@@ -10,10 +10,10 @@ import { RoomsRepository } from './rooms.repository';
 import { RoomsService } from './rooms.service';
 
 /**
- * Rooms REST (the chat history route lives in ChatModule). Global so that RoomLookup reaches
- * streams without either feature importing the other.
+ * Rooms REST (the chat history route lives in ChatModule). Not global: chat imports this module;
+ * streams finds RoomLookup with `moduleRef.get(…, { strict: false })`, so neither feature
+ * imports the other.
  */
-@Global()
 @Module({
   imports: [TypeOrmModule.forFeature([RoomEntity, RoomBanEntity])],
   controllers: [RoomsController],

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEventBus } from '../common/domain-event-bus';
 import type { AuthUser } from '../auth/auth.types';
 import { canManage } from '../auth/auth.types';
 import {
@@ -18,7 +18,12 @@ import { UsersRepository } from '../users/users.repository';
 import { RoomBanEntity } from './room-ban.entity';
 import { RoomBansRepository } from './room-bans.repository';
 import { RoomEntity, RoomStatus } from './room.entity';
-import { ROOM_CLOSED, ROOM_USER_BANNED, RoomClosedEvent, RoomUserBannedEvent } from './room.events';
+import {
+  ROOM_CLOSED,
+  ROOM_USER_BANNED,
+  RoomClosedEvent,
+  RoomUserBannedEvent,
+} from '../common/ports';
 import type {
   BanDto,
   BanUserDto,
@@ -52,7 +57,7 @@ export class RoomsService {
     private readonly bans: RoomBansRepository,
     private readonly users: UsersRepository,
     private readonly presence: PresenceService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     // Provided by streams when present; rooms answer liveStream: null without it.
     @Optional() @Inject(LiveStreamLookup) private readonly liveStreams?: LiveStreamLookup,
   ) {}

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEventBus } from '../common/domain-event-bus';
 import type { EntityManager } from 'typeorm';
 import { ServiceUnavailableError } from '../common/errors';
 import { ProductEventOutbox, STREAM_OFFLINE } from '../common/ports';
@@ -50,7 +51,7 @@ function setup(
     views,
     new PlaybackUrls(new PlayUrlSigner(config), config),
     { count: jest.fn(() => Promise.resolve(0)) } as unknown as ViewerSessions,
-    events,
+    new DomainEventBus(events),
     metrics as unknown as MetricsService,
     moduleRef,
     cutter as unknown as PublisherCutter,
@@ -60,7 +61,7 @@ function setup(
     config,
     repo as unknown as StreamsRepository,
     views,
-    events,
+    new DomainEventBus(events),
     metrics as unknown as MetricsService,
     moduleRef,
   );

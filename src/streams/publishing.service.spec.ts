@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEventBus } from '../common/domain-event-bus';
 import { ServiceUnavailableError } from '../common/errors';
 import { STREAM_LIVE } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
@@ -51,7 +52,7 @@ function setup(repo: Partial<Record<keyof StreamsRepository, jest.Mock>>) {
     config,
     { ownerActive: jest.fn(() => Promise.resolve(true)), ...repo } as unknown as StreamsRepository,
     new StreamViewCache(),
-    events,
+    new DomainEventBus(events),
     metrics as unknown as MetricsService,
     moduleRef,
   );

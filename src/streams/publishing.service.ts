@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEventBus } from '../common/domain-event-bus';
 import { isUnavailableError, withTimeout } from '../common/errors';
 import { ProductEventOutbox, STREAM_LIVE, STREAM_OFFLINE, StreamStateEvent } from '../common/ports';
 import type { AppConfig } from '../config/app-config';
@@ -40,7 +40,7 @@ export class PublishingService implements OnModuleInit {
     @InjectConfig() private readonly config: AppConfig,
     private readonly repo: StreamsRepository,
     private readonly views: StreamViewCache,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly metrics: MetricsService,
     private readonly moduleRef: ModuleRef,
   ) {}

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { OnEvent } from '@nestjs/event-emitter';
+import { DomainEventBus } from '../common/domain-event-bus';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth.types';
 import { canManage } from '../auth/auth.types';
@@ -55,7 +56,7 @@ export class StreamsService implements LiveStreamLookup, PlayableStreams, OnModu
     private readonly views: StreamViewCache,
     private readonly urls: PlaybackUrls,
     private readonly viewers: ViewerSessions,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly metrics: MetricsService,
     private readonly moduleRef: ModuleRef,
     private readonly cutter: PublisherCutter,

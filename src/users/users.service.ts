@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEventBus } from '../common/domain-event-bus';
 import type { AuthUser } from '../auth/auth.types';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { USER_REVOKED, UserRevokedEvent } from '../common/ports';
@@ -16,7 +16,7 @@ export class UsersService {
 
   constructor(
     private readonly users: UsersRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   async disable(actor: AuthUser, id: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProductEventOutbox } from '../common/ports';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
@@ -13,10 +13,10 @@ import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 
 /**
- * Webhooks: subscriptions, the outbox and its delivery worker. Global so that any feature can
- * look up ProductEventOutbox (optionally) without importing this module.
+ * Webhooks: subscriptions, the outbox and its delivery worker. Not global: features look up
+ * ProductEventOutbox (optionally) with `moduleRef.get(…, { strict: false })`, which searches
+ * every module, so none imports this one.
  */
-@Global()
 @Module({
   imports: [
     TypeOrmModule.forFeature([

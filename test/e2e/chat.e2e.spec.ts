@@ -589,6 +589,13 @@ describe.each(modes)('chat gateway (%s)', (mode) => {
     const c = await connect(u.token);
     await joined(c, roomId);
     await c.ack('chat:send', { roomId, text: 'count me' });
+    // Its own unknown event and disconnect, so the counts below do not lean on earlier tests.
+    expect(await c.ack('no:such-event', {})).toMatchObject({ ok: false });
+    const disconnectsBefore = await disconnectsProcessed(t.http);
+    (await connect(u.token)).close();
+    await until(async () => (await disconnectsProcessed(t.http)) > disconnectsBefore, {
+      message: 'the closed socket was never counted as a disconnect',
+    });
     const text = (await t.http.get('/metrics')).text;
     expect(text).toMatch(/websocket_connections\{namespace="\/chat"\} [1-9]/);
     expect(text).toMatch(/websocket_messages_received_total\{event="chat:send"\} [1-9]/);
