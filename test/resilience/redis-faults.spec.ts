@@ -356,8 +356,15 @@ describeWithServices('Redis faults', () => {
         // Like the join above: once Redis is back, presence answers again (a command that was slow
         // on the fresh link may have re-opened the breaker for one probe period).
         await until(
-          async () => (await app.http.get(`/api/v1/rooms/${roomId}/presence`)).status === 200,
-          { timeoutMs: 5000, message: 'presence never answered again' },
+          async () => {
+            // What players do every 15 s: a join that landed while the breaker was still open is
+            // counted again by the next heartbeat.
+            await emitAck(a.socket, 'presence:heartbeat', { roomId });
+            await emitAck(b.socket, 'presence:heartbeat', { roomId });
+            const r = await app.http.get(`/api/v1/rooms/${roomId}/presence`);
+            return r.status === 200 && r.body.onlineCount >= 2;
+          },
+          { timeoutMs: 5000, message: 'presence never counted both members again' },
         );
         const presence = await app.http.get(`/api/v1/rooms/${roomId}/presence`);
         expect(presence.status).toBe(200);
