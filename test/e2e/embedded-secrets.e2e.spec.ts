@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AppProcess, spawnApp } from '../helpers/process';
+import { until } from '../helpers/wait';
 import { hlsCheck, nginxBody, nginxHook, playSession } from '../media/hook-client';
 
 describe('embedded start without secrets', () => {
@@ -34,7 +35,13 @@ describe('embedded start without secrets', () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     const secrets = kept();
     expect(Object.keys(secrets).sort()).toEqual(['HOOK_SECRET', 'JWT_SECRET', 'PLAY_URL_SECRET']);
-    // One clear start-up line with the links a newcomer needs.
+    // One clear start-up line with the links a newcomer needs (log lines are written in batches,
+    // at most 250 ms late: wait for it).
+    const started = app;
+    await until(() => started.output().includes('OnAir is listening'), {
+      timeoutMs: 3000,
+      message: 'no start-up line with the links',
+    });
     const out = app.output();
     expect(out).toContain(`studio http://127.0.0.1:${app.port}/studio`);
     expect(out).toContain(`API docs http://127.0.0.1:${app.port}/docs`);
