@@ -5,12 +5,11 @@ import {
   ApiHeader,
   ApiNoContentResponse,
   ApiOperation,
-  ApiQuery,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/api-errors.decorator';
 import { ForbiddenError, ValidationFailedError } from '../common/errors';
 import { PlaybackService } from '../playback/playback.service';
-import { HookController } from './hook-route.decorator';
+import { ApiHookSecret, HookController } from './hook-route.decorator';
 
 @HookController('hls')
 export class HlsHookController {
@@ -25,12 +24,7 @@ export class HlsHookController {
       'each with ?sid=…&exp=…&sig=… (any location prefix). 204 when the stream is live and the session verifies for that stream ' +
       '(the session is refreshed: it counts as a viewer for PLAY_SESSION_TTL_SEC); otherwise 403. No database access per call.',
   })
-  @ApiQuery({
-    name: 'secret',
-    required: true,
-    description: 'HOOK_SECRET',
-    example: 'change-me-to-a-long-random-string',
-  })
+  @ApiHookSecret()
   @ApiHeader({
     name: 'X-Original-URI',
     required: true,

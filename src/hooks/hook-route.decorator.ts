@@ -29,18 +29,23 @@ export function HookController(dialect: HookServer) {
   );
 }
 
+/** Swagger for the shared secret every hook URL carries (`?secret=<HOOK_SECRET>`). */
+export function ApiHookSecret() {
+  return ApiQuery({
+    name: 'secret',
+    required: true,
+    description: 'HOOK_SECRET',
+    example: 'change-me-to-a-long-random-string',
+  });
+}
+
 /** The single POST route of a hook controller; `refusedIs403` when the dialect also refuses with 403. */
 export function HookPost(opts: { refusedIs403?: boolean } = {}) {
   const forbidden = 'Wrong or missing ?secret= (FORBIDDEN); nothing changes';
   return applyDecorators(
     Post(),
     HttpCode(200),
-    ApiQuery({
-      name: 'secret',
-      required: true,
-      description: 'HOOK_SECRET',
-      example: 'change-me-to-a-long-random-string',
-    }),
+    ApiHookSecret(),
     ApiForbiddenResponse({
       description: opts.refusedIs403
         ? `Refused (publish/play not allowed), or: ${forbidden}`
