@@ -18,6 +18,38 @@ import {
 import { PublishingService } from '../../src/streams/publishing.service';
 import { createStream, getStream, metricValue, playSession } from './hook-client';
 
+/** Resolves with ffmpeg's exit code, or 'running' if it is still publishing after `ms`. */
+async function exitWithin(p: FfmpegProcess, ms: number): Promise<number | null | 'running'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p.exited,
+      new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Publishing and stream-state helpers over a suite's app and nginx-rtmp (set in its beforeAll). */
+function streamHelpers(
+  suite: () => { t: TestApp; media: NginxRtmpInstance },
+  publishers: FfmpegProcess[],
+) {
+  const publish = (id: string, key: string) => {
+    const p = startFfmpegPublisher(`${suite().media.rtmpBase}/${id}?key=${key}`);
+    publishers.push(p);
+    return p;
+  };
+  const status = async (id: string) => (await getStream(suite().t.http, id)).status as string;
+  const waitStatus = (id: string, want: string, what: string) =>
+    waitFor(async () => (await status(id)) === want, {
+      timeoutMs: 15_000,
+      message: `${what}\n${suite().media.logs().slice(-3000)}`,
+    });
+  return { publish, status, waitStatus };
+}
+
 describeMedia('nginx-rtmp + ffmpeg against the hooks (embedded)', () => {
   let t: TestApp;
   let media: NginxRtmpInstance;
@@ -46,29 +78,7 @@ describeMedia('nginx-rtmp + ffmpeg against the hooks (embedded)', () => {
     await t?.close();
   });
 
-  const publish = (id: string, key: string) => {
-    const p = startFfmpegPublisher(`${media.rtmpBase}/${id}?key=${key}`);
-    publishers.push(p);
-    return p;
-  };
-  const status = async (id: string) => (await getStream(t.http, id)).status as string;
-  const waitStatus = (id: string, want: string, what: string) =>
-    waitFor(async () => (await status(id)) === want, {
-      timeoutMs: 15_000,
-      message: `${what}\n${media.logs().slice(-3000)}`,
-    });
-  /** Resolves with ffmpeg's exit code, or 'running' if it is still publishing after `ms`. */
-  const exitWithin = async (p: FfmpegProcess, ms: number): Promise<number | null | 'running'> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        p.exited,
-        new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), ms))),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const { publish, status, waitStatus } = streamHelpers(() => ({ t, media }), publishers);
 
   it('goes live with the right key, writes HLS, and goes idle when the publisher stops', async () => {
     const s = await createStream(t.http, user.token);
@@ -200,28 +210,7 @@ describeMedia('nginx-rtmp on_update cuts and keeps publishers and players (embed
     await t?.close();
   });
 
-  const publish = (id: string, key: string) => {
-    const p = startFfmpegPublisher(`${media.rtmpBase}/${id}?key=${key}`);
-    publishers.push(p);
-    return p;
-  };
-  const status = async (id: string) => (await getStream(t.http, id)).status as string;
-  const waitStatus = (id: string, want: string, what: string) =>
-    waitFor(async () => (await status(id)) === want, {
-      timeoutMs: 15_000,
-      message: `${what}\n${media.logs().slice(-3000)}`,
-    });
-  const exitWithin = async (p: FfmpegProcess, ms: number): Promise<number | null | 'running'> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        p.exited,
-        new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), ms))),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const { publish, status, waitStatus } = streamHelpers(() => ({ t, media }), publishers);
   /** update_publish calls OnAir answered for a stream (the hook runs in this process). */
   const updates = (id: string, confirmed: jest.SpyInstance) =>
     confirmed.mock.calls.filter((c) => c[1] === id).length;
