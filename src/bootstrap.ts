@@ -10,10 +10,12 @@ import { ChatIoAdapter } from './chat/chat-io.adapter';
 import { ValidationFailedError } from './common/errors';
 import { validationMessages } from './common/validation-messages';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { registerCors } from './common/cors';
 import { AppLoggers, createLoggers, JsonLogger } from './common/logger';
 import { requestIdOf, withRequestContext } from './common/request-context';
 import { installRequestPipeline } from './common/request-pipeline';
 import type { AppConfig } from './config/app-config';
+import { HLS_CHECK_OPENAPI, HLS_CHECK_PATH } from './hooks/hls-check.route';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 import { MetricsService } from './metrics/metrics.service';
 import { multipartOptions } from './videos/multipart-upload';
@@ -77,8 +79,9 @@ export async function createApp(
   });
 
   const lifecycle = app.get(LifecycleService);
+  const fastify = app.getHttpAdapter().getInstance();
   installRequestPipeline(
-    app.getHttpAdapter().getInstance(),
+    fastify,
     config,
     app.get(MetricsService),
     loggers.access,
@@ -98,7 +101,7 @@ export async function createApp(
     ],
   });
   app.useGlobalPipes(createValidationPipe());
-  app.enableCors({
+  await registerCors(fastify, {
     origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
     credentials: !config.corsOrigins.includes('*'),
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Range', 'Accept-Ranges', 'ETag'],
@@ -114,6 +117,7 @@ export async function createApp(
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   const document = SwaggerModule.createDocument(app, doc);
+  document.paths[HLS_CHECK_PATH] = HLS_CHECK_OPENAPI as (typeof document.paths)[string];
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { HlsHookController } from './hls-hook.controller';
+import { HlsCheckRoute } from './hls-check.route';
 import { HookDurationInterceptor } from './hook-duration.interceptor';
 import { HookSecretGuard } from './hook-secret.guard';
 import { HooksService } from './hooks.service';
@@ -10,15 +10,11 @@ import { SrsHookController } from './srs-hook.controller';
 /**
  * Media-server hooks, one controller per dialect, all running the same HooksService path.
  * StreamsService comes from the (global) StreamsModule. Form bodies (nginx-rtmp) are parsed
- * by the Fastify adapter's built-in application/x-www-form-urlencoded parser.
+ * by the Fastify adapter's built-in application/x-www-form-urlencoded parser. The HLS check is a
+ * plain Fastify route (HlsCheckRoute, registered as the app initialises) for speed.
  */
 @Module({
-  controllers: [
-    NginxRtmpHookController,
-    SrsHookController,
-    MediaMtxHookController,
-    HlsHookController,
-  ],
-  providers: [HooksService, HookSecretGuard, HookDurationInterceptor],
+  controllers: [NginxRtmpHookController, SrsHookController, MediaMtxHookController],
+  providers: [HooksService, HookSecretGuard, HookDurationInterceptor, HlsCheckRoute],
 })
 export class HooksModule {}

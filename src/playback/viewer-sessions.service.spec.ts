@@ -35,4 +35,34 @@ describe('ViewerSessions', () => {
     });
     expect(metrics.playbackSessionStarted).toHaveBeenCalledTimes(2);
   });
+
+  it('writes a session to the store at most once per refresh interval, and again after play_done', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const store = new MemoryViewerSessionStore();
+      const touch = jest.spyOn(store, 'touch');
+      const sessions = new ViewerSessions({ playSessionTtlSec: 30 } as AppConfig, store, {
+        playbackSessionStarted: jest.fn(),
+      } as unknown as MetricsService);
+      for (let i = 0; i < 5; i++) await sessions.seen(ID, 'a', 'hls');
+      expect(touch).toHaveBeenCalledTimes(1);
+      // Another session, and the same one held longer (an SRS play to its expiry), are written.
+      await sessions.seen(ID, 'b', 'hls');
+      await sessions.seen(ID, 'a', 'rtmp', 1_000_000 / 1000 + 600);
+      expect(touch).toHaveBeenCalledTimes(3);
+
+      jest.setSystemTime(1_000_000 + 1001);
+      await sessions.seen(ID, 'b', 'hls');
+      expect(touch).toHaveBeenCalledTimes(4);
+      expect(touch.mock.calls[3]![2]).toBe(1_000_000 + 1001 + 30_000);
+
+      await sessions.ended(ID, 'b');
+      expect(await sessions.count(ID)).toBe(1);
+      await sessions.seen(ID, 'b', 'hls');
+      expect(touch).toHaveBeenCalledTimes(5);
+      expect(await sessions.count(ID)).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

@@ -8,6 +8,9 @@ import { ViewerSessionStore } from './viewer-session.store';
 
 const LAST_COUNT_TTL_MS = 10 * 60_000;
 const LAST_COUNT_MAX = 10_000;
+/** A session refreshed within this long is not written again (at most TTL / 10). */
+const REFRESH_EVERY_MS = 1000;
+const RECENT_MAX = 100_000;
 
 /**
  * `stream.viewers`: distinct playback sessions seen within PLAY_SESSION_TTL_SEC, over every
@@ -20,6 +23,14 @@ export class ViewerSessions {
   private readonly storeWarn = new WarnEvery(10_000);
   /** Last count read per stream: what the views show while the store is unavailable. */
   private readonly lastCounts = new TtlCache<number>(LAST_COUNT_TTL_MS, LAST_COUNT_MAX);
+  /**
+   * Sessions this instance wrote within the last refresh interval, with the moment written. A
+   * player asks for its playlist and each segment (several HLS checks every few seconds per
+   * viewer): one store write per session per interval is enough, so a viewer stops counting
+   * at most that much before PLAY_SESSION_TTL_SEC after its last check.
+   */
+  private readonly recent: TtlCache<number>;
+  private readonly refreshMs: number;
 
   constructor(
     @InjectConfig() config: AppConfig,
@@ -27,6 +38,8 @@ export class ViewerSessions {
     private readonly metrics: MetricsService,
   ) {
     this.ttlMs = config.playSessionTtlSec * 1000;
+    this.refreshMs = Math.min(REFRESH_EVERY_MS, this.ttlMs / 10);
+    this.recent = new TtlCache<number>(this.refreshMs, RECENT_MAX);
   }
 
   /**
@@ -42,9 +55,13 @@ export class ViewerSessions {
     const now = Date.now();
     let until = now + this.ttlMs;
     if (holdUntilSec !== undefined && holdUntilSec * 1000 > until) until = holdUntilSec * 1000;
+    const key = `${streamId}/${sid}`;
+    const written = this.recent.get(key, now);
+    if (written !== undefined && until <= written + this.refreshMs) return;
     try {
       if (await this.store.touch(streamId, sid, until, now))
         this.metrics.playbackSessionStarted(protocol);
+      this.recent.set(key, until, now);
     } catch (err) {
       this.failed(err);
     }
@@ -52,6 +69,7 @@ export class ViewerSessions {
 
   /** The player left (play_done): it stops counting at once. Never throws. */
   async ended(streamId: string, sid: string): Promise<void> {
+    this.recent.delete(`${streamId}/${sid}`);
     try {
       await this.store.release(streamId, sid);
     } catch (err) {
