@@ -82,6 +82,7 @@ describeWithServices('sweeper across instances', () => {
         `${PUBLISHER}&clientid=3&call=update_publish&time=1&timestamp=1000&name=${s.id}&key=${s.key}`,
       );
       expect(r.status).toBe(200);
+      // A publisher's update cadence (well inside STREAM_STALE_SEC): time passing is the point.
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect((await getStream(A.http, s.id)).status).toBe('live');

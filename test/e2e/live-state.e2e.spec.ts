@@ -253,6 +253,7 @@ describe.each(modes)('live state (%s)', (mode) => {
       const until2xStale = Date.now() + 2 * STALE_SEC * 1000 + 500;
       while (Date.now() < until2xStale) {
         expect((await update(s.id, s.key)).status).toBe(200);
+        // A publisher's update cadence (well inside STREAM_STALE_SEC): time passing is the point.
         await new Promise((r) => setTimeout(r, 400));
       }
       expect((await getStream(t.http, s.id)).status).toBe('live');

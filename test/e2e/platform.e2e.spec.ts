@@ -1,5 +1,8 @@
 import { startApp, TestApp } from '../helpers/app';
 import { suiteModes } from '../helpers/modes';
+import { until } from '../helpers/wait';
+import { createStream, nginxBody, nginxHook } from '../media/hook-client';
+import { connectChat } from './chat-socket-client';
 
 const modes = suiteModes('platform');
 
@@ -23,20 +26,48 @@ describe.each(modes)('platform (%s)', (mode) => {
     expect(ready.body.status).toBe('ok');
     expect(ready.body.details.database.status).toBe('up');
     expect(ready.body.details.redis?.status).toBe(mode === 'clustered' ? 'up' : undefined);
-    const h = await t.http.get('/health');
-    expect(h.status).toBe(200);
-    expect(h.body).toMatchObject({
-      status: 'UP',
-      version: expect.any(String),
-      uptimeSec: expect.any(Number),
-      liveStreams: 0,
-      websocketConnections: expect.any(Number),
-      onlineViewers: expect.any(Number),
-      cpuUsage: expect.any(Number),
-      memoryUsageMb: expect.any(Number),
-      checks: { database: 'up', redis: mode === 'clustered' ? 'up' : 'disabled' },
-    });
-    expect(new Date(h.body.timestamp).getTime()).toBeGreaterThan(Date.now() - 60000);
+
+    // Its own live stream, chat socket and online viewer, so the counts are of things it made
+    // (whatever other tests left behind is in `before`).
+    const before = (await t.http.get('/health')).body;
+    const owner = await t.http.user('summary');
+    const roomId = (await t.http.post('/api/v1/rooms', { name: 'summary' }, owner.token)).body
+      .id as string;
+    const s = await createStream(t.http, owner.token, 'summary', { roomId });
+    expect((await nginxHook(t.http, nginxBody('publish', s.id, `key=${s.key}`))).status).toBe(200);
+    const chat = await connectChat(t.url, { token: owner.token });
+    try {
+      expect(
+        (await t.http.post(`/api/v1/rooms/${roomId}/heartbeat`, { viewerId: 'summary-viewer' }))
+          .status,
+      ).toBe(204);
+      const expected = {
+        liveStreams: before.liveStreams + 1,
+        websocketConnections: before.websocketConnections + 1,
+        onlineViewers: before.onlineViewers + 1,
+      };
+      const h = await until(
+        async () => {
+          const r = await t.http.get('/health');
+          return r.body.websocketConnections === expected.websocketConnections ? r : undefined;
+        },
+        { timeoutMs: 3000, message: 'the chat socket was never counted' },
+      );
+      expect(h.status).toBe(200);
+      expect(h.body).toMatchObject({
+        status: 'UP',
+        version: expect.any(String),
+        uptimeSec: expect.any(Number),
+        ...expected,
+        cpuUsage: expect.any(Number),
+        memoryUsageMb: expect.any(Number),
+        checks: { database: 'up', redis: mode === 'clustered' ? 'up' : 'disabled' },
+      });
+      expect(new Date(h.body.timestamp).getTime()).toBeGreaterThan(Date.now() - 60000);
+    } finally {
+      chat.close();
+      await nginxHook(t.http, nginxBody('publish_done', s.id, `key=${s.key}`));
+    }
   });
 
   it('serves Swagger at /docs and /docs-json with bearer auth and every auth route', async () => {

@@ -196,15 +196,49 @@ describe.each(modes)('videos (%s)', (mode) => {
       const upper = await t.http.get(`/api/v1/videos/${video.id.toUpperCase()}`);
       expect(upper.body).toEqual(video);
 
-      const page1 = await t.http.get('/api/v1/videos?limit=2');
+      // Its own videos to page through (three, so two pages of two), whatever else is stored.
+      const pager = await t.http.user('pager');
+      const own: (typeof video)[] = [];
+      for (const title of ['Page one', 'Page two', 'Page three']) {
+        const r = await upload(pager.token, [
+          ['title', title],
+          ['file', new Blob([mp4Bytes(2000)], { type: 'video/mp4' }), 'p.mp4'],
+        ]);
+        expect(r.status).toBe(201);
+        own.push(r.json);
+      }
+      // Newest first; the id breaks a tie on createdAt.
+      const newestFirst = [...own]
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+        .map((v) => v.id);
+      const page1 = await t.http.get(`/api/v1/videos?ownerId=${pager.id}&limit=2`);
       expect(page1.status).toBe(200);
-      expect(page1.body.items).toHaveLength(2);
+      expect(page1.body.items.map((v: { id: string }) => v.id)).toEqual(newestFirst.slice(0, 2));
       expect(typeof page1.body.nextCursor).toBe('string');
-      const page2 = await t.http.get(`/api/v1/videos?limit=2&cursor=${page1.body.nextCursor}`);
-      const all = [...page1.body.items, ...page2.body.items];
-      expect(all.map((v: { id: string }) => v.id)).toContain(video.id);
-      expect(new Set(all.map((v: { id: string }) => v.id)).size).toBe(all.length);
-      const times = all.map((v: { createdAt: string }) => v.createdAt);
+      const page2 = await t.http.get(
+        `/api/v1/videos?ownerId=${pager.id}&limit=2&cursor=${page1.body.nextCursor}`,
+      );
+      expect(page2.status).toBe(200);
+      expect(page2.body).toEqual({
+        items: [own.find((v) => v.id === newestFirst[2])],
+        nextCursor: null,
+      });
+
+      // The unfiltered list pages the same way over everything stored: every video once, in order.
+      const all: { id: string; createdAt: string }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: any } = await t.http.get(
+          `/api/v1/videos?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        expect(page.status).toBe(200);
+        all.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      const ids = all.map((v) => v.id);
+      expect(ids).toEqual(expect.arrayContaining([video.id, ...newestFirst]));
+      expect(new Set(ids).size).toBe(ids.length);
+      const times = all.map((v) => v.createdAt);
       expect([...times].sort().reverse()).toEqual(times);
 
       const mine = await t.http.get(`/api/v1/videos?ownerId=${alice.id}`);

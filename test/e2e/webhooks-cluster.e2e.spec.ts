@@ -252,6 +252,7 @@ describeWithServices('webhooks when the sweeper races a late publish_done', () =
         expect((await nginxHook(A.http, nginxBody('publish', s.id, `key=${s.key}`))).status).toBe(
           200,
         );
+        // Staggered on purpose (see above): each stream races the sweeper at a different moment.
         await new Promise((resolve) => setTimeout(resolve, 300 + i * 200));
         const done = await Promise.all(
           [A, B].map((app) => nginxHook(app.http, nginxBody('publish_done', s.id, `key=${s.key}`))),

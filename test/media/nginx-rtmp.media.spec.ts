@@ -265,6 +265,7 @@ describeMedia('nginx-rtmp on_update cuts and keeps publishers and players (embed
     while (Date.now() - countedAt < watchMs) {
       const view = await getStream(t.http, s.id);
       seen.push({ viewers: view.viewers as number, status: view.status as string });
+      // Sampling over a fixed window: the point is that nothing changes while time passes.
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(seen.filter((v) => v.viewers !== 1 || v.status !== 'live')).toEqual([]);

@@ -183,22 +183,39 @@ describeWithServices('PostgreSQL faults', () => {
       // Slow queries for real: hold a lock every authenticated request needs.
       const locker = new Client({ connectionString: fx.directDbUrl });
       await locker.connect();
+      // A second connection to watch the server side (the locker's transaction would see one
+      // frozen snapshot of pg_stat_activity).
+      const watcher = new Client({ connectionString: fx.directDbUrl });
+      await watcher.connect();
       try {
         await locker.query('BEGIN');
         await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
-        const started = performance.now();
+        let settled = 0;
         const burst = Array.from({ length: POOL_SIZE + 5 }, () =>
-          timed(() => app.http.get('/api/v1/auth/me', user.token)),
+          timed(() => app.http.get('/api/v1/auth/me', user.token)).finally(() => settled++),
         );
-        // While every pooled connection waits on the lock, liveness does not.
-        await new Promise((r) => setTimeout(r, 300));
+        // Every pooled connection is blocked on the lock (as the server sees it)...
+        await until(
+          async () => {
+            const res = await watcher.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'onair' AND wait_event_type = 'Lock'",
+              [fx.dbName],
+            );
+            return res.rows[0].n === POOL_SIZE;
+          },
+          { timeoutMs: 3000, intervalMs: 20, message: 'the pooled connections never blocked' },
+        );
+        // ...while liveness does not wait.
         const live = await timed(() => app.http.get('/health/live'));
         expect(live.value.status).toBe(200);
         expect(live.ms).toBeLessThan(200);
-        // The extra requests give up after the pool wait (connect timeout), not never.
-        await new Promise((r) =>
-          setTimeout(r, CONNECT_TIMEOUT_MS + 300 - (performance.now() - started)),
-        );
+        // The extra requests give up after the pool wait (connect timeout), not never: they are
+        // answered while the lock is still held.
+        await until(() => settled >= 5, {
+          timeoutMs: CONNECT_TIMEOUT_MS + 2000,
+          intervalMs: 20,
+          message: 'the requests beyond the pool never gave up while the lock was held',
+        });
         await locker.query('ROLLBACK');
         const results = await Promise.all(burst);
         const statuses = results.map((x) => x.value.status).sort();
@@ -210,6 +227,7 @@ describeWithServices('PostgreSQL faults', () => {
         }
       } finally {
         await locker.end().catch(() => undefined);
+        await watcher.end().catch(() => undefined);
       }
 
       // Afterwards: every request works again (nothing is stuck holding a connection)...

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { AppProcess, spawnApp } from '../helpers/process';
 import { describeWithServices } from '../helpers/services';
 import { until } from '../helpers/wait';
@@ -210,7 +211,20 @@ describeWithServices('Redis faults', () => {
         password: 'wrong-password',
       }),
     );
-    await new Promise((r) => setTimeout(r, 300)); // the INCRs have reached Redis; their replies are still in the proxy
+    // Both counter updates have run in Redis (read directly, not through the proxy); their
+    // replies are still held in the proxy.
+    const direct = new Redis(fx.directRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await direct.connect();
+      const hits = `${fx.redisKeyPrefix}{rl:login:user:${victim.username.toLowerCase()}:login-user}:hits`;
+      await until(async () => (await direct.get(hits)) === '2', {
+        timeoutMs: 2500,
+        intervalMs: 20,
+        message: 'the two login attempts never reached Redis',
+      });
+    } finally {
+      direct.disconnect();
+    }
     fx.redis!.cut();
     fx.redis!.restore();
     const outcomes = (await Promise.all(inFlight)).map((r) => r.status);

@@ -299,6 +299,8 @@ describeWithServices('rolling restart under load', () => {
     expect(missing).toEqual([]);
 
     // After 2 × TTL nobody is counted who is not connected (the stopped instance's viewers are gone).
+    // A fixed wait on purpose: the entries must have had time to expire, and the viewers still
+    // connected must still be counted well past the TTL (their heartbeats keep them).
     await new Promise((r) => setTimeout(r, 2 * TTL_SEC * 1000));
     for (const roomId of rooms) {
       const p = await b.http.get(`/api/v1/rooms/${roomId}/presence`);

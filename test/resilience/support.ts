@@ -14,6 +14,9 @@ export interface FaultEnv {
   dbName: string;
   /** Direct (unproxied) URL of the fresh database, for the test's own checks. */
   directDbUrl: string;
+  /** Direct (unproxied) Redis URL and the app's key prefix, for the test's own checks. */
+  directRedisUrl: string;
+  redisKeyPrefix: string;
   cleanup(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export async function faultEnv(
     redis,
     dbName: dbUrl.pathname.slice(1),
     directDbUrl: m.env.DATABASE_URL,
+    directRedisUrl: m.env.REDIS_URL,
+    redisKeyPrefix: m.env.REDIS_KEY_PREFIX,
     async cleanup() {
       await Promise.all([db?.close(), redis?.close()]);
       await m.cleanup();
