@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/app-config';
+import { fakeMetrics, fakeOf } from '../../test/helpers/fakes';
 import type { AlertChannel, MetricsService } from '../metrics/metrics.service';
 import type { AlertNotification, RobotPayload } from './alert-message';
 import { AlertRelayService } from './alert-relay.service';
@@ -8,7 +9,7 @@ import { AlertRelayOptions, DeliveryError, RobotClient } from './robot-client';
 type Outcome = 'ok' | 'fail' | 'hang';
 
 /** Stands in for the HTTP client: records calls, answers as told, can hang until aborted. */
-class FakeClient {
+class FakeClient implements Pick<RobotClient, 'send'> {
   calls: Array<{ channel: AlertChannel; payload: RobotPayload }> = [];
   outcome: Record<AlertChannel, Outcome> = { dingtalk: 'ok', wecom: 'ok', slack: 'ok' };
   private releases: (() => void)[] = [];
@@ -41,7 +42,7 @@ class FakeClient {
   }
 }
 
-class FakeMetrics {
+class FakeMetrics implements Pick<MetricsService, 'alertNotification'> {
   counts: Record<string, number> = {};
   alertNotification(channel: AlertChannel, result: 'sent' | 'failed'): void {
     this.counts[`${channel}:${result}`] = (this.counts[`${channel}:${result}`] ?? 0) + 1;
@@ -77,8 +78,8 @@ function makeRelay(env: Record<string, string>, options: Partial<AlertRelayOptio
   const relay = new AlertRelayService(
     config,
     { timeoutMs: 1000, attempts: 1, backoffMs: 1, maxQueued: 3, ...options },
-    client as unknown as RobotClient,
-    metrics as unknown as MetricsService,
+    fakeOf(RobotClient, client),
+    fakeMetrics(metrics),
   );
   return { relay, client, metrics };
 }

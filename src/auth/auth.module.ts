@@ -9,6 +9,7 @@ import { LoginLimiter } from './login-limiter';
 import { PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
 
+/** Global: the JWT guards and TokenService are request infrastructure every feature uses. */
 @Global()
 @Module({
   imports: [PassportModule, UsersModule],
@@ -23,6 +24,6 @@ import { TokenService } from './token.service';
     OptionalJwtAuthGuard,
     RolesGuard,
   ],
-  exports: [TokenService, JwtAuthGuard, OptionalJwtAuthGuard, RolesGuard, UsersModule],
+  exports: [TokenService, JwtAuthGuard, OptionalJwtAuthGuard, RolesGuard],
 })
 export class AuthModule {}

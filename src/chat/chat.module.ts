@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config';
+import { PresenceModule } from '../presence/presence.module';
 import { RoomsModule } from '../rooms/rooms.module';
 import { ChatMessageEntity } from './chat-message.entity';
 import { ChatHistoryController } from './chat-history.controller';
@@ -20,7 +21,7 @@ export class ChatModule {
   static forRoot(_config: AppConfig): DynamicModule {
     return {
       module: ChatModule,
-      imports: [TypeOrmModule.forFeature([ChatMessageEntity]), RoomsModule],
+      imports: [TypeOrmModule.forFeature([ChatMessageEntity]), RoomsModule, PresenceModule],
       controllers: [ChatHistoryController],
       providers: [
         ChatMessagesRepository,

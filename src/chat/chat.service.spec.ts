@@ -1,10 +1,10 @@
 import { loadConfig } from '../config/app-config';
 import { RateLimitedError } from '../common/errors';
-import { MetricsService } from '../metrics/metrics.service';
-import type { RoomsService } from '../rooms/rooms.service';
-import type { RateLimitStore } from '../throttle/rate-limit.store';
+import { fakeMetrics, fakeOf } from '../../test/helpers/fakes';
+import { RoomsService } from '../rooms/rooms.service';
+import { RateLimitStore } from '../throttle/rate-limit.store';
 import type { ChatMessageEntity } from './chat-message.entity';
-import type { ChatMessagesRepository, NewChatMessage } from './chat-messages.repository';
+import { ChatMessagesRepository, type NewChatMessage } from './chat-messages.repository';
 import { BannedError, ChatService } from './chat.service';
 
 const ROOM = '0b6f7f4e-2a4b-4f49-9a57-2d4a7f0c9e11';
@@ -14,7 +14,7 @@ function setup(
   opts: { ban?: { until: Date | null }; blocked?: boolean; storeDown?: boolean } = {},
 ) {
   const rows: ChatMessageEntity[] = [];
-  const messages = {
+  const messages = fakeOf(ChatMessagesRepository, {
     insert: jest.fn(async (m: NewChatMessage) => {
       if (
         m.clientMsgId &&
@@ -34,11 +34,22 @@ function setup(
       async (userId: string, c: string) =>
         rows.find((r) => r.userId === userId && r.clientMsgId === c) ?? null,
     ),
-  };
-  const rooms = {
-    findActiveBan: jest.fn(async () => (opts.ban ? { until: opts.ban.until } : null)),
-  };
-  const limits = {
+  });
+  const rooms = fakeOf(RoomsService, {
+    findActiveBan: jest.fn(async (roomId: string, userId: string) =>
+      opts.ban
+        ? {
+            id: 'ban-1',
+            roomId,
+            userId,
+            until: opts.ban.until,
+            createdById: 'host',
+            createdAt: new Date(),
+          }
+        : null,
+    ),
+  });
+  const limits = fakeOf(RateLimitStore, {
     increment: jest.fn(async () => {
       if (opts.storeDown) throw new Error('Redis is unavailable');
       return {
@@ -48,15 +59,9 @@ function setup(
         timeToBlockExpire: opts.blocked ? 4 : 0,
       };
     }),
-  };
-  const metrics = { rateLimitStoreFailed: jest.fn() } as unknown as MetricsService;
-  const svc = new ChatService(
-    loadConfig({}),
-    messages as unknown as ChatMessagesRepository,
-    rooms as unknown as RoomsService,
-    limits as unknown as RateLimitStore,
-    metrics,
-  );
+  });
+  const metrics = fakeMetrics();
+  const svc = new ChatService(loadConfig({}), messages, rooms, limits, metrics);
   return { svc, rows, messages, limits, metrics };
 }
 

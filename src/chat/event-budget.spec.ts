@@ -1,7 +1,7 @@
-import type { ChatSocket } from './chat.broadcaster';
+import { fakeSocket } from '../../test/helpers/fakes';
 import { EventBudget } from './event-budget';
 
-const socket = (id: string, connected = true) => ({ id, connected }) as unknown as ChatSocket;
+const socket = (id: string, connected = true) => fakeSocket({ id, connected });
 
 describe('EventBudget (per-connection inbound events)', () => {
   it('allows a burst of 20 events, then refuses until the budget refills at 10 per second', () => {

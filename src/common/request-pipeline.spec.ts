@@ -1,7 +1,7 @@
 import Fastify, { FastifyInstance } from 'fastify';
 import { register } from 'prom-client';
 import { Writable } from 'node:stream';
-import type { AppConfig } from '../config/app-config';
+import { fakeConfig } from '../../test/helpers/fakes';
 import { MetricsService } from '../metrics/metrics.service';
 import { createLoggers } from './logger';
 import { installRequestPipeline, MAX_JSON_DEPTH } from './request-pipeline';
@@ -25,7 +25,7 @@ describe('request pipeline', () => {
     app = Fastify({ genReqId: requestIdOf });
     installRequestPipeline(
       app,
-      { metricsToken: 'metrics-token-123' } as AppConfig,
+      fakeConfig({ metricsToken: 'metrics-token-123' }),
       metrics,
       createLoggers('info', sink).access,
     );

@@ -4,7 +4,10 @@ import { AppConfig } from './app-config';
 export const APP_CONFIG = Symbol('APP_CONFIG');
 export const InjectConfig = (): ParameterDecorator => Inject(APP_CONFIG);
 
-/** Holds the one validated config object; nothing else reads process.env. */
+/**
+ * Holds the one validated config object; nothing else reads process.env. Global: infrastructure
+ * every module reads.
+ */
 @Global()
 @Module({})
 export class ConfigModule {

@@ -3,6 +3,7 @@ import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
+/** Global: metrics are infrastructure; every feature records into MetricsService. */
 @Global()
 @Module({
   imports: [

@@ -1,37 +1,19 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config';
-import { bindStore } from '../redis/redis.module';
-import { PlayUrlSigner } from '../streams/play-url.signer';
-import { MemoryViewerSessionStore } from './memory-viewer-session.store';
+import { Module } from '@nestjs/common';
+import { StreamsModule } from '../streams/streams.module';
 import { PlaybackController } from './playback.controller';
-import { PlaybackUrls } from './playback-urls';
+import { PlaybackSessionsModule } from './playback-sessions.module';
 import { PlaybackService } from './playback.service';
-import { RedisViewerSessionStore } from './redis-viewer-session.store';
 import { StreamLiveCache } from './stream-live.cache';
-import { ViewerSessionStore } from './viewer-session.store';
-import { ViewerSessions } from './viewer-sessions.service';
 
 /**
- * Playback sessions, the play checks and the viewer count. The session store is picked once by
- * mode (memory / Redis). Global: streams (viewer counts, the owner's preview session) and the
- * hooks use it; it uses streams through the PlayableStreams port.
+ * The play checks and the playback-session REST API. Uses streams through the PlayableStreams
+ * port (StreamsModule) and the sessions and play URLs of PlaybackSessionsModule; the hooks
+ * import it for the play checks.
  */
-@Module({})
-export class PlaybackModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: PlaybackModule,
-      global: true,
-      controllers: [PlaybackController],
-      providers: [
-        bindStore(config, ViewerSessionStore, MemoryViewerSessionStore, RedisViewerSessionStore),
-        ViewerSessions,
-        PlayUrlSigner,
-        PlaybackUrls,
-        StreamLiveCache,
-        PlaybackService,
-      ],
-      exports: [ViewerSessions, PlaybackUrls, PlaybackService, PlayUrlSigner],
-    };
-  }
-}
+@Module({
+  imports: [StreamsModule, PlaybackSessionsModule],
+  controllers: [PlaybackController],
+  providers: [StreamLiveCache, PlaybackService],
+  exports: [PlaybackService],
+})
+export class PlaybackModule {}

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { PlayableStreams } from '../common/ports';
-import type { AppConfig } from '../config/app-config';
-import type { MetricsService } from '../metrics/metrics.service';
+import { fakeConfig, fakeMetrics } from '../../test/helpers/fakes';
 import { PlayUrlSigner } from '../streams/play-url.signer';
 import { MemoryViewerSessionStore } from './memory-viewer-session.store';
 import { PlaybackUrls } from './playback-urls';
@@ -13,29 +12,26 @@ const ID = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
 const TIMEOUT_MS = 100;
 
 function setup(findPlayable: PlayableStreams['findPlayable']) {
-  const config = {
+  const config = fakeConfig({
     hooks: { secret: 'h'.repeat(32), generated: false, publishTimeoutMs: TIMEOUT_MS },
     playUrl: { secret: 'p'.repeat(32), generated: false, ttlSec: 600 },
     playSessionTtlSec: 30,
     redis: { keyPrefix: '' },
     media: { hlsBaseUrl: 'http://localhost:8080/hls', rtmpPlayUrl: 'rtmp://localhost/live' },
-  } as unknown as AppConfig;
+  });
   const streams = { findPlayable: jest.fn(findPlayable) };
-  const metrics = {
-    playbackSessionStarted: jest.fn(),
-    playbackChecked: jest.fn(),
-  };
+  const metrics = fakeMetrics();
   const store = new MemoryViewerSessionStore();
   const signer = new PlayUrlSigner(config);
   const live = new StreamLiveCache(streams, config);
-  const viewers = new ViewerSessions(config, store, metrics as unknown as MetricsService);
+  const viewers = new ViewerSessions(config, store, metrics);
   const service = new PlaybackService(
     streams,
     new PlaybackUrls(signer, config),
     signer,
     live,
     viewers,
-    metrics as unknown as MetricsService,
+    metrics,
   );
   const session = () => {
     const s = signer.issue(ID);

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config';
-import type { MetricsService } from '../metrics/metrics.service';
+import { fakeConfig, fakeMetrics } from '../../test/helpers/fakes';
 import { MemoryViewerSessionStore } from './memory-viewer-session.store';
 import { ViewerSessions } from './viewer-sessions.service';
 
@@ -11,12 +10,8 @@ describe('ViewerSessions', () => {
 
   it('keeps answering with the last count read, and never fails a play, while the store is down', async () => {
     const store = new MemoryViewerSessionStore();
-    const metrics = { playbackSessionStarted: jest.fn() };
-    const sessions = new ViewerSessions(
-      { playSessionTtlSec: 30 } as AppConfig,
-      store,
-      metrics as unknown as MetricsService,
-    );
+    const metrics = fakeMetrics();
+    const sessions = new ViewerSessions(fakeConfig({ playSessionTtlSec: 30 }), store, metrics);
     await sessions.seen(ID, 'a', 'hls');
     await sessions.seen(ID, 'b', 'rtmp');
     expect(metrics.playbackSessionStarted.mock.calls).toEqual([['hls'], ['rtmp']]);
@@ -41,9 +36,11 @@ describe('ViewerSessions', () => {
     try {
       const store = new MemoryViewerSessionStore();
       const touch = jest.spyOn(store, 'touch');
-      const sessions = new ViewerSessions({ playSessionTtlSec: 30 } as AppConfig, store, {
-        playbackSessionStarted: jest.fn(),
-      } as unknown as MetricsService);
+      const sessions = new ViewerSessions(
+        fakeConfig({ playSessionTtlSec: 30 }),
+        store,
+        fakeMetrics(),
+      );
       for (let i = 0; i < 5; i++) await sessions.seen(ID, 'a', 'hls');
       expect(touch).toHaveBeenCalledTimes(1);
       // Another session, and the same one held longer (an SRS play to its expiry), are written.

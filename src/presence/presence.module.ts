@@ -1,23 +1,13 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config';
-import { bindStore } from '../redis/redis.module';
+import { Module } from '@nestjs/common';
+import { storeByMode } from '../redis/redis.module';
 import { MemoryPresenceStore } from './memory-presence.store';
 import { PresenceService } from './presence.service';
 import { PresenceStore } from './presence.store';
 import { RedisPresenceStore } from './redis-presence.store';
 
-/** Presence for rooms and chat; the store is picked once by mode (memory / Redis). */
-@Module({})
-export class PresenceModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: PresenceModule,
-      global: true,
-      providers: [
-        bindStore(config, PresenceStore, MemoryPresenceStore, RedisPresenceStore),
-        PresenceService,
-      ],
-      exports: [PresenceService],
-    };
-  }
-}
+/** Presence for rooms and chat (both import it); the store is picked by mode (memory / Redis). */
+@Module({
+  providers: [storeByMode(PresenceStore, MemoryPresenceStore, RedisPresenceStore), PresenceService],
+  exports: [PresenceService],
+})
+export class PresenceModule {}

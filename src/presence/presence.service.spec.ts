@@ -2,10 +2,10 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { PRESENCE_CHANGED, PresenceChangedEvent } from '../common/ports';
 import { loadConfig } from '../config/app-config';
-import { MetricsService } from '../metrics/metrics.service';
+import { fakeMetrics, fakeOf } from '../../test/helpers/fakes';
 import { MemoryPresenceStore } from './memory-presence.store';
 import { PresenceService } from './presence.service';
-import type { PresenceStore } from './presence.store';
+import { PresenceStore } from './presence.store';
 
 const ROOM = 'room-1';
 const alice = { viewerId: 'u-alice', displayName: 'Alice' };
@@ -13,7 +13,7 @@ const alice = { viewerId: 'u-alice', displayName: 'Alice' };
 function make(store?: PresenceStore) {
   const config = loadConfig({ PRESENCE_TTL_SEC: '30' });
   const s = store ?? new MemoryPresenceStore(config);
-  const metrics = { setSource: jest.fn() } as unknown as MetricsService;
+  const metrics = fakeMetrics();
   const events = new EventEmitter2();
   return {
     svc: new PresenceService(config, s, metrics, new DomainEventBus(events)),
@@ -91,11 +91,11 @@ describe('PresenceService', () => {
   });
 
   it('still answers a join when the store is down, with what this instance knows', async () => {
-    const failing = {
+    const failing = fakeOf(PresenceStore, {
       touch: jest.fn().mockRejectedValue(new Error('Redis is unavailable')),
       count: jest.fn(),
       release: jest.fn().mockRejectedValue(new Error('down')),
-    } as unknown as PresenceStore;
+    });
     const { svc } = make(failing);
     expect(await svc.socketJoined(ROOM, 's1', alice)).toBe(1);
     await expect(svc.socketLeft(ROOM, 's1')).resolves.toBeUndefined();

@@ -1,29 +1,31 @@
-import type { ModuleRef } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EntityManager } from 'typeorm';
+import { fakeEntityManager, fakeMetrics, fakeModuleRef, fakeOf } from '../../test/helpers/fakes';
 import { makeClip } from '../../test/helpers/recordings';
 import { until } from '../../test/helpers/wait';
-import type { ProductEvent, ProductEventOutbox } from '../common/ports';
+import { type ProductEvent, ProductEventOutbox } from '../common/ports';
 import { loadConfig } from '../config/app-config';
-import type { MetricsService } from '../metrics/metrics.service';
-import type { StreamsService } from '../streams/streams.service';
+import type { StreamDto } from '../streams/dto/stream.dto';
+import { StreamsService } from '../streams/streams.service';
 import { VideoFileStore } from '../videos/video-file.store';
 import type { VideoEntity } from '../videos/video.entity';
-import type { NewVideo, VideosRepository } from '../videos/videos.repository';
+import { type NewVideo, VideosRepository } from '../videos/videos.repository';
 import { VideosService } from '../videos/videos.service';
 import type { RecordingImportEntity } from './recording-import.entity';
-import type { RecordingImportsRepository } from './recording-imports.repository';
+import { RecordingImportsRepository } from './recording-imports.repository';
 import { RecordingImportWorker } from './recording-import.worker';
 
 /** A transaction: rows written through the manager are kept only when `fn` succeeds. */
-class FakeVideosRepo {
+class FakeVideosRepo implements Pick<VideosRepository, 'transaction' | 'createIn'> {
   rows = new Map<string, VideoEntity>();
+  private readonly pending = new WeakMap<EntityManager, Map<string, VideoEntity>>();
   async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     const pending = new Map<string, VideoEntity>();
-    const manager = { pending } as unknown as EntityManager;
+    const manager = fakeEntityManager();
+    this.pending.set(manager, pending);
     const out = await fn(manager);
     for (const [k, v] of pending) this.rows.set(k, v);
     return out;
@@ -31,12 +33,15 @@ class FakeVideosRepo {
   createIn(manager: EntityManager, input: NewVideo): Promise<VideoEntity> {
     const now = new Date();
     const row = { ...input, createdAt: now, updatedAt: now } as VideoEntity;
-    (manager as unknown as { pending: Map<string, VideoEntity> }).pending.set(row.id, row);
+    this.pending.get(manager)!.set(row.id, row);
     return Promise.resolve(row);
   }
 }
 
-class FakeJobs {
+class FakeJobs implements Pick<
+  RecordingImportsRepository,
+  'claimNext' | 'renew' | 'release' | 'fail' | 'completeIn'
+> {
   job?: RecordingImportEntity;
   claimed = false;
   stillOwned = true;
@@ -79,6 +84,18 @@ describe('RecordingImportWorker', () => {
   const counted = { imported: 0, failed: 0 };
   const streamId = randomUUID();
   const ownerId = randomUUID();
+  const streamDto = (id: string): StreamDto => ({
+    id,
+    ownerId,
+    title: 'Talk',
+    status: 'ended',
+    access: 'public',
+    roomId: null,
+    viewers: 0,
+    startedAt: null,
+    endedAt: null,
+    createdAt: new Date(0).toISOString(),
+  });
 
   beforeAll(async () => {
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'onair-worker-unit-')));
@@ -94,7 +111,7 @@ describe('RecordingImportWorker', () => {
     const files = new VideoFileStore(config);
     await files.onModuleInit();
     videosRepo = new FakeVideosRepo();
-    const videos = new VideosService(videosRepo as unknown as VideosRepository, files, config);
+    const videos = new VideosService(fakeOf(VideosRepository, videosRepo), files, config);
     jobs = new FakeJobs();
     events = [];
     outboxFails = false;
@@ -107,17 +124,17 @@ describe('RecordingImportWorker', () => {
         return Promise.resolve();
       },
     };
-    const streams = {
-      get: (id: string) => Promise.resolve({ id, ownerId, title: 'Talk' }),
-    } as unknown as StreamsService;
-    const metrics = {
+    const streams = fakeOf(StreamsService, {
+      get: (id: string) => Promise.resolve(streamDto(id)),
+    });
+    const metrics = fakeMetrics({
       recordingImported: () => counted.imported++,
       recordingFailed: () => counted.failed++,
-    } as unknown as MetricsService;
-    const moduleRef = { get: () => outbox } as unknown as ModuleRef;
+    });
+    const moduleRef = fakeModuleRef([[ProductEventOutbox, outbox]]);
     worker = new RecordingImportWorker(
       config,
-      jobs as unknown as RecordingImportsRepository,
+      fakeOf(RecordingImportsRepository, jobs),
       videos,
       files,
       streams,

@@ -1,22 +1,26 @@
 import { Logger } from '@nestjs/common';
-import type { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DomainEventBus } from '../common/domain-event-bus';
 import type { EntityManager } from 'typeorm';
 import { ServiceUnavailableError } from '../common/errors';
 import { ProductEventOutbox, STREAM_OFFLINE } from '../common/ports';
-import type { AppConfig } from '../config/app-config';
-import type { MetricsService } from '../metrics/metrics.service';
+import {
+  fakeConfig,
+  fakeMetrics,
+  fakeModuleRef,
+  fakeOf,
+  type FakeImpl,
+} from '../../test/helpers/fakes';
 import { PlaybackUrls } from '../playback/playback-urls';
-import type { ViewerSessions } from '../playback/viewer-sessions.service';
+import { ViewerSessions } from '../playback/viewer-sessions.service';
 import { PlayUrlSigner } from './play-url.signer';
-import type { PublisherCutter } from './publisher-cutter';
+import { PublisherCutter } from './publisher-cutter';
 import type { StreamEntity } from './stream.entity';
 import { sweepIntervalMs } from './stream-sweeper.job';
 import { hashStreamKey } from './stream-key';
 import { PublishingService } from './publishing.service';
 import { StreamViewCache } from './stream-view.cache';
-import type { StreamsRepository } from './streams.repository';
+import { StreamsRepository } from './streams.repository';
 import { StreamsService } from './streams.service';
 
 const ID = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -24,45 +28,41 @@ const OWNER = '7c1d2e3f-4a5b-4e5f-8a9b-0c1d2e3f4a5b';
 const KEY = 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn';
 
 function setup(
-  repo: Partial<Record<keyof StreamsRepository, jest.Mock>>,
+  repoImpl: FakeImpl<StreamsRepository>,
   opts: { staleSec?: number; outbox?: ProductEventOutbox } = {},
 ) {
-  const config = {
+  const config = fakeConfig({
     hooks: { secret: 'x'.repeat(32), generated: false, publishTimeoutMs: 100 },
     playUrl: { secret: 'p'.repeat(32), generated: false, ttlSec: 60 },
     media: { rtmpIngestUrl: 'rtmp://h/live', hlsBaseUrl: 'http://h/hls', flvBaseUrl: 'http://h' },
     liveState: { streamStaleSec: opts.staleSec ?? 60 },
-  } as AppConfig;
-  const metrics = { streamsSweptCount: jest.fn(), setSource: jest.fn() };
+  });
+  const metrics = fakeMetrics();
   const events = new EventEmitter2();
   const offline = jest.fn();
   events.on(STREAM_OFFLINE, offline);
-  const moduleRef = {
-    get: (token: unknown) => {
-      if (token === ProductEventOutbox && opts.outbox) return opts.outbox;
-      throw new Error('absent');
-    },
-  } as unknown as ModuleRef;
-  const cutter = { cut: jest.fn(() => Promise.resolve()) };
+  const moduleRef = fakeModuleRef(opts.outbox ? [[ProductEventOutbox, opts.outbox]] : []);
+  const cutter = fakeOf(PublisherCutter, { cut: jest.fn(() => Promise.resolve()) });
+  const repo = fakeOf(StreamsRepository, repoImpl);
   const views = new StreamViewCache();
   const service = new StreamsService(
     config,
-    repo as unknown as StreamsRepository,
+    repo,
     views,
     new PlaybackUrls(new PlayUrlSigner(config), config),
-    { count: jest.fn(() => Promise.resolve(0)) } as unknown as ViewerSessions,
+    fakeOf(ViewerSessions, { count: jest.fn(() => Promise.resolve(0)) }),
     new DomainEventBus(events),
-    metrics as unknown as MetricsService,
+    metrics,
     moduleRef,
-    cutter as unknown as PublisherCutter,
+    cutter,
   );
   service.onModuleInit();
   const publishing = new PublishingService(
     config,
-    repo as unknown as StreamsRepository,
+    repo,
     views,
     new DomainEventBus(events),
-    metrics as unknown as MetricsService,
+    metrics,
     moduleRef,
   );
   publishing.onModuleInit();

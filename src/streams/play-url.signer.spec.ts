@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
-import type { AppConfig } from '../config/app-config';
+import { fakeConfig } from '../../test/helpers/fakes';
 import { checkPlaySignature, playSignature, PlayUrlSigner } from './play-url.signer';
 
 const SECRET = 'play-secret-for-unit-tests-0123456789';
 const ID = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
-const signer = new PlayUrlSigner({
-  playUrl: { secret: SECRET, ttlSec: 3600, generated: false },
-} as AppConfig);
+const signer = new PlayUrlSigner(
+  fakeConfig({ playUrl: { secret: SECRET, ttlSec: 3600, generated: false } }),
+);
 
 describe('PlayUrlSigner', () => {
   it('issues a session: 128-bit url-safe sid, exp after the TTL, HMAC-SHA256 over <streamId>:<sid>:<exp>', () => {

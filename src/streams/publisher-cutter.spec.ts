@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { startRecordingServer, RecordingServer } from '../../test/helpers/recording-server';
-import type { AppConfig } from '../config/app-config';
-import type { MetricsService } from '../metrics/metrics.service';
+import { fakeConfig, fakeMetrics } from '../../test/helpers/fakes';
 import { CUT_TIMEOUT_MS, LivePublisher, PublisherCutter } from './publisher-cutter';
 
 const STREAM = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -23,11 +22,11 @@ describe('PublisherCutter (against stand-in SRS and MediaMTX APIs)', () => {
   });
 
   const setup = (urls: { srs?: string; mtx?: string } = { srs: srs.url, mtx: mtx.url }) => {
-    const metrics = { publisherCut: jest.fn(), publisherCutFailed: jest.fn() };
-    const config = {
+    const metrics = fakeMetrics();
+    const config = fakeConfig({
       liveState: { streamStaleSec: 60, srsApiUrl: urls.srs, mediamtxApiUrl: urls.mtx },
-    } as AppConfig;
-    return { cutter: new PublisherCutter(config, metrics as unknown as MetricsService), metrics };
+    });
+    return { cutter: new PublisherCutter(config, metrics), metrics };
   };
   const pub = (p: Partial<LivePublisher>): LivePublisher => ({
     id: STREAM,

@@ -1,16 +1,20 @@
 import { Logger } from '@nestjs/common';
-import type { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { ServiceUnavailableError } from '../common/errors';
 import { STREAM_LIVE } from '../common/ports';
-import type { AppConfig } from '../config/app-config';
-import type { MetricsService } from '../metrics/metrics.service';
+import {
+  fakeConfig,
+  fakeMetrics,
+  fakeModuleRef,
+  fakeOf,
+  type FakeImpl,
+} from '../../test/helpers/fakes';
 import { PublishingService } from './publishing.service';
 import type { StreamEntity } from './stream.entity';
 import { hashStreamKey } from './stream-key';
 import { StreamViewCache } from './stream-view.cache';
-import type { StreamsRepository } from './streams.repository';
+import { StreamsRepository } from './streams.repository';
 
 const ID = '2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
 const KEY = 'q3v9Jd0T0m2lB6yZ8xWcN1rK4pH7sF5eA0uGiOoLkMn';
@@ -37,24 +41,23 @@ function idleStream(): StreamEntity {
   };
 }
 
-function setup(repo: Partial<Record<keyof StreamsRepository, jest.Mock>>) {
-  const config = {
+function setup(repo: FakeImpl<StreamsRepository>) {
+  const config = fakeConfig({
     hooks: { secret: 'x'.repeat(32), generated: false, publishTimeoutMs: TIMEOUT_MS },
     playUrl: { secret: 'p'.repeat(32), generated: false, ttlSec: 60 },
     media: { hlsBaseUrl: 'http://localhost:8080/hls', rtmpPlayUrl: 'rtmp://localhost:1935/live' },
-  } as AppConfig;
-  const metrics = { publishAccepted: jest.fn(), publishRejected: jest.fn(), setSource: jest.fn() };
+  });
+  const metrics = fakeMetrics();
   const events = new EventEmitter2();
   const live = jest.fn();
   events.on(STREAM_LIVE, live);
-  const moduleRef = { get: () => undefined } as unknown as ModuleRef;
   const service = new PublishingService(
     config,
-    { ownerActive: jest.fn(() => Promise.resolve(true)), ...repo } as unknown as StreamsRepository,
+    fakeOf(StreamsRepository, { ownerActive: jest.fn(() => Promise.resolve(true)), ...repo }),
     new StreamViewCache(),
     new DomainEventBus(events),
-    metrics as unknown as MetricsService,
-    moduleRef,
+    metrics,
+    fakeModuleRef(),
   );
   return { service, metrics, live };
 }

@@ -1,7 +1,7 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LiveStreamLookup, PlayableStreams } from '../common/ports';
-import type { AppConfig } from '../config/app-config';
+import { PlaybackSessionsModule } from '../playback/playback-sessions.module';
 import { PublisherCutter } from './publisher-cutter';
 import { PublishingService } from './publishing.service';
 import { StreamSweeperJob } from './stream-sweeper.job';
@@ -12,28 +12,24 @@ import { StreamsRepository } from './streams.repository';
 import { StreamsService } from './streams.service';
 
 /**
- * Streams REST API and the stream lifecycle rules. Global so that the hooks and rooms
- * (LiveStreamLookup) can use them without importing this dynamic module again.
+ * Streams REST API and the stream lifecycle rules. Imported by what uses it: hooks
+ * (PublishingService), playback (PlayableStreams), rooms (LiveStreamLookup), recordings
+ * (StreamsService). Viewer counts and play URLs come from PlaybackSessionsModule; RoomLookup and
+ * ProductEventOutbox are looked up optionally (see StreamsService, PublishingService).
  */
-@Global()
-@Module({})
-export class StreamsModule {
-  static forRoot(_config: AppConfig): DynamicModule {
-    return {
-      module: StreamsModule,
-      imports: [TypeOrmModule.forFeature([StreamEntity])],
-      controllers: [StreamsController],
-      providers: [
-        StreamsRepository,
-        StreamsService,
-        PublishingService,
-        StreamViewCache,
-        PublisherCutter,
-        StreamSweeperJob,
-        { provide: LiveStreamLookup, useExisting: StreamsService },
-        { provide: PlayableStreams, useExisting: StreamsService },
-      ],
-      exports: [StreamsService, PublishingService, LiveStreamLookup, PlayableStreams],
-    };
-  }
-}
+@Module({
+  imports: [TypeOrmModule.forFeature([StreamEntity]), PlaybackSessionsModule],
+  controllers: [StreamsController],
+  providers: [
+    StreamsRepository,
+    StreamsService,
+    PublishingService,
+    StreamViewCache,
+    PublisherCutter,
+    StreamSweeperJob,
+    { provide: LiveStreamLookup, useExisting: StreamsService },
+    { provide: PlayableStreams, useExisting: StreamsService },
+  ],
+  exports: [StreamsService, PublishingService, LiveStreamLookup, PlayableStreams],
+})
+export class StreamsModule {}

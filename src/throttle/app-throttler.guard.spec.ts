@@ -1,8 +1,13 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SkipThrottle, ThrottlerException } from '@nestjs/throttler';
-import type { AppConfig } from '../config/app-config';
-import type { MetricsService } from '../metrics/metrics.service';
+import {
+  fakeConfig,
+  fakeHttpContext,
+  fakeMetrics,
+  fakeOf,
+  type MethodsOf,
+} from '../../test/helpers/fakes';
 import { AppThrottlerGuard, SKIP_METADATA_KEY } from './app-throttler.guard';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
 import { RateLimitStore } from './rate-limit.store';
@@ -18,34 +23,30 @@ class HealthLike {
   live(): void {}
 }
 
-function context(
-  cls: new () => object,
-  handler: keyof never & string,
+function context<C extends StreamsLike | HealthLike>(
+  cls: new () => C,
+  handler: MethodsOf<C>,
   ip: string,
   headers: Record<string, unknown>,
 ): ExecutionContext {
-  const fn = (cls.prototype as Record<string, () => void>)[handler]!;
-  return {
-    getType: () => 'http',
-    getClass: () => cls,
-    getHandler: () => fn,
-    switchToHttp: () => ({
-      getRequest: () => ({ ip }),
-      getResponse: () => ({
-        header(name: string, value: unknown) {
-          headers[name] = value;
-          return this;
-        },
-      }),
-    }),
-  } as unknown as ExecutionContext;
+  return fakeHttpContext({
+    cls,
+    handler,
+    request: { ip },
+    response: {
+      header(name: string, value: unknown) {
+        headers[name] = value;
+        return this;
+      },
+    },
+  });
 }
 
 describe('AppThrottlerGuard', () => {
-  const config = { throttle: { limit: 3, ttlSec: 60 } } as AppConfig;
+  const config = fakeConfig({ throttle: { limit: 3, ttlSec: 60 } });
   let store: MemoryRateLimitStore;
   const failed = jest.fn();
-  const metrics = { rateLimitStoreFailed: failed } as unknown as MetricsService;
+  const metrics = fakeMetrics({ rateLimitStoreFailed: failed });
 
   beforeEach(() => {
     store = new MemoryRateLimitStore();
@@ -89,9 +90,9 @@ describe('AppThrottlerGuard', () => {
   });
 
   it('serves the request when the counter store fails, and counts the failure', async () => {
-    const broken = {
+    const broken = fakeOf(RateLimitStore, {
       increment: () => Promise.reject(new Error('Redis is unavailable')),
-    } as unknown as RateLimitStore;
+    });
     const guard = new AppThrottlerGuard(config, broken, new Reflector(), metrics);
     await expect(guard.canActivate(context(StreamsLike, 'one', '10.0.0.1', {}))).resolves.toBe(
       true,
@@ -100,11 +101,11 @@ describe('AppThrottlerGuard', () => {
   });
 
   it('serves the request when the store refuses at once (circuit open), and counts the failure', async () => {
-    const open = {
+    const open = fakeOf(RateLimitStore, {
       increment: () => {
         throw new Error('Redis is unavailable (circuit open)');
       },
-    } as unknown as RateLimitStore;
+    });
     const guard = new AppThrottlerGuard(config, open, new Reflector(), metrics);
     expect(await guard.canActivate(context(StreamsLike, 'one', '10.0.0.1', {}))).toBe(true);
     expect(failed).toHaveBeenCalledWith('http', 'fail-open');

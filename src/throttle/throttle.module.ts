@@ -7,6 +7,7 @@ import { MemoryRateLimitStore } from './memory-rate-limit.store';
 import { RateLimitStore } from './rate-limit.store';
 import { RedisRateLimitStore } from './redis-rate-limit.store';
 
+/** Global: the rate-limit store is request infrastructure (the HTTP throttle, login, sockets). */
 @Global()
 @Module({})
 class RateLimitStoreModule {

@@ -16,11 +16,12 @@ import { MemoryProgressStore } from './memory-progress.store';
 import { ProgressService } from './progress.service';
 import { VideoFileStore } from './video-file.store';
 import type { VideoEntity } from './video.entity';
-import type { NewVideo, VideosRepository } from './videos.repository';
+import { type NewVideo, VideosRepository } from './videos.repository';
 import { UploadPart, VideosService } from './videos.service';
+import { fakeOf } from '../../test/helpers/fakes';
 import { until } from '../../test/helpers/wait';
 
-class FakeRepo {
+class FakeRepo implements Pick<VideosRepository, 'create' | 'findById' | 'deleteById'> {
   rows = new Map<string, VideoEntity>();
   failCreate = false;
   create(input: NewVideo): Promise<VideoEntity> {
@@ -88,7 +89,7 @@ describe('VideosService', () => {
     repo = new FakeRepo();
     store = new VideoFileStore(config);
     await store.onModuleInit();
-    service = new VideosService(repo as unknown as VideosRepository, store, config);
+    service = new VideosService(fakeOf(VideosRepository, repo), store, config);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
