@@ -41,6 +41,10 @@ function idleStream(): StreamEntity {
   };
 }
 
+function forPublish(ownerActive = true): { stream: StreamEntity; ownerActive: boolean } {
+  return { stream: idleStream(), ownerActive };
+}
+
 function setup(repo: FakeImpl<StreamsRepository>) {
   const config = fakeConfig({
     hooks: { secret: 'x'.repeat(32), generated: false, publishTimeoutMs: TIMEOUT_MS },
@@ -53,7 +57,7 @@ function setup(repo: FakeImpl<StreamsRepository>) {
   events.on(STREAM_LIVE, live);
   const service = new PublishingService(
     config,
-    fakeOf(StreamsRepository, { ownerActive: jest.fn(() => Promise.resolve(true)), ...repo }),
+    fakeOf(StreamsRepository, repo),
     new StreamViewCache(),
     new DomainEventBus(events),
     metrics,
@@ -69,7 +73,7 @@ describe('PublishingService publish authorization fails closed', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('refuses within the timeout when the database does not answer', async () => {
-    const { service, metrics, live } = setup({ findById: jest.fn(never) });
+    const { service, metrics, live } = setup({ findForPublish: jest.fn(never) });
     const started = Date.now();
     await expect(service.authorizePublish('nginx-rtmp', ID, KEY, '3')).resolves.toBe(false);
     const ms = Date.now() - started;
@@ -82,21 +86,23 @@ describe('PublishingService publish authorization fails closed', () => {
 
   it('refuses at once when the database fails', async () => {
     const { service, metrics } = setup({
-      findById: jest.fn(() => Promise.reject(new ServiceUnavailableError())),
+      findForPublish: jest.fn(() => Promise.reject(new ServiceUnavailableError())),
     });
     await expect(service.authorizePublish('srs', ID, KEY, 'c1')).resolves.toBe(false);
     expect(metrics.publishRejected).toHaveBeenCalledWith('srs');
   });
 
   it('refuses on an unexpected error too, instead of throwing', async () => {
-    const { service } = setup({ findById: jest.fn(() => Promise.reject(new TypeError('boom'))) });
+    const { service } = setup({
+      findForPublish: jest.fn(() => Promise.reject(new TypeError('boom'))),
+    });
     await expect(service.authorizePublish('mediamtx', ID, KEY, null)).resolves.toBe(false);
   });
 
   it('does not write when the read comes back after the caller was refused', async () => {
     const markLive = jest.fn(() => Promise.resolve(true));
     const { service } = setup({
-      findById: jest.fn(() => later(TIMEOUT_MS + 50, idleStream())),
+      findForPublish: jest.fn(() => later(TIMEOUT_MS + 50, forPublish())),
       markLive,
     });
     await expect(service.authorizePublish('nginx-rtmp', ID, KEY, '3')).resolves.toBe(false);
@@ -107,7 +113,7 @@ describe('PublishingService publish authorization fails closed', () => {
   it('undoes a go-live that lands after the caller was refused', async () => {
     const markIdle = jest.fn(() => Promise.resolve(true));
     const { service, live } = setup({
-      findById: jest.fn(() => Promise.resolve(idleStream())),
+      findForPublish: jest.fn(() => Promise.resolve(forPublish())),
       markLive: jest.fn(() => later(TIMEOUT_MS + 50, true)),
       markIdle,
     });
@@ -119,7 +125,7 @@ describe('PublishingService publish authorization fails closed', () => {
 
   it('accepts when everything answers in time, and loses cleanly to a concurrent winner', async () => {
     const { service, metrics, live } = setup({
-      findById: jest.fn(() => Promise.resolve(idleStream())),
+      findForPublish: jest.fn(() => Promise.resolve(forPublish())),
       markLive: jest.fn(() => Promise.resolve(true)),
     });
     await expect(service.authorizePublish('nginx-rtmp', ID.toUpperCase(), KEY, '3')).resolves.toBe(
@@ -129,10 +135,22 @@ describe('PublishingService publish authorization fails closed', () => {
     expect(live).toHaveBeenCalledWith({ streamId: ID, roomId: null });
 
     const lost = setup({
-      findById: jest.fn(() => Promise.resolve(idleStream())),
+      findForPublish: jest.fn(() => Promise.resolve(forPublish())),
       markLive: jest.fn(() => Promise.resolve(false)),
     });
     await expect(lost.service.authorizePublish('nginx-rtmp', ID, KEY, '4')).resolves.toBe(false);
     expect(lost.live).not.toHaveBeenCalled();
+  });
+
+  it("refuses a disabled owner's publisher without writing", async () => {
+    const markLive = jest.fn(() => Promise.resolve(true));
+    const { service, metrics, live } = setup({
+      findForPublish: jest.fn(() => Promise.resolve(forPublish(false))),
+      markLive,
+    });
+    await expect(service.authorizePublish('nginx-rtmp', ID, KEY, '3')).resolves.toBe(false);
+    expect(markLive).not.toHaveBeenCalled();
+    expect(metrics.publishRejected).toHaveBeenCalledWith('nginx-rtmp');
+    expect(live).not.toHaveBeenCalled();
   });
 });

@@ -103,16 +103,14 @@ export class PublishingService implements OnModuleInit {
     const streamId = parseUuid(rawStreamId);
     if (streamId === null) return;
     await this.bounded(async () => {
-      const stream = await this.repo.findById(streamId);
-      if (!stream || stream.status !== 'live') return;
-      if (stream.publisherClientId !== null && stream.publisherClientId !== clientId) {
+      const stream = await this.repo.markIdleBy(streamId, clientId);
+      if (!stream) {
         this.log.debug(
           { streamId, server, clientId },
-          'publish_done for a session that is not the live one; ignored',
+          'publish_done changed nothing: the stream is not live, or another session is',
         );
         return;
       }
-      if (!(await this.repo.markIdle(streamId, stream.publisherClientId))) return;
       this.views.delete(streamId);
       this.log.log({ streamId, server, clientId }, 'Stream went offline');
       this.emit(STREAM_OFFLINE, { streamId, roomId: stream.roomId });
@@ -236,7 +234,7 @@ export class PublishingService implements OnModuleInit {
     }
   }
 
-  /** One indexed read (primary key) and at most one conditional write. */
+  /** One indexed read (primary key, with the owner's state) and at most one conditional write. */
   private async tryPublish(
     server: MediaServer,
     streamId: string,
@@ -245,15 +243,15 @@ export class PublishingService implements OnModuleInit {
     protocol: string | null,
     attempt: { abandoned: boolean },
   ): Promise<PublishOutcome> {
-    const stream = await this.repo.findById(streamId);
-    if (!stream) return { ok: false, reason: 'unknown-stream' };
+    const found = await this.repo.findForPublish(streamId);
+    if (!found) return { ok: false, reason: 'unknown-stream' };
+    const { stream } = found;
     // The key is checked before anything about the state is revealed by the outcome.
     if (!streamKeyMatches(key, stream.keyHash)) return { ok: false, reason: 'wrong-key' };
     if (stream.status === 'ended') return { ok: false, reason: 'ended' };
     if (stream.status === 'live') return { ok: false, reason: 'already-live' };
     // A disabled owner's publisher would otherwise be cut at its first update and reconnect.
-    if (!(await this.repo.ownerActive(stream.ownerId)))
-      return { ok: false, reason: 'owner-disabled' };
+    if (!found.ownerActive) return { ok: false, reason: 'owner-disabled' };
     if (attempt.abandoned) return { ok: false, reason: 'unavailable' };
     // Conditional on status AND key hash: loses cleanly against a concurrent publisher or rotation.
     if (

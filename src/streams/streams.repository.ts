@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Not, ObjectLiteral, Repository } from 'typeorm';
+import { EntityManager, Not, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import type { Cursor } from '../common/pagination';
 import { ProductEventOutbox, ProductEventType } from '../common/ports';
 import { applyKeyset } from '../database/keyset';
@@ -54,18 +54,28 @@ export class StreamsRepository {
     params: ObjectLiteral,
     type: ProductEventType,
     reason?: 'unpublished' | 'deleted',
-  ): Promise<boolean> {
+  ): Promise<StreamEntity | null> {
     const outbox = this.outbox;
-    if (!outbox) return (await this.run(sql, params)) === 1;
     const ds = this.repo.manager.connection;
     const [query, values] = ds.driver.escapeQueryWithParameters(`${sql} RETURNING *`, params, {});
-    return runInTransaction(ds, async (manager) => {
-      const result = (await manager.queryRunner!.query(query, values, true)) as {
+    const changed = async (runner: QueryRunner): Promise<StreamEntity | null> => {
+      const result = (await runner.query(query, values, true)) as {
         records?: Record<string, unknown>[];
       };
       const row = result.records?.[0];
-      if (!row) return false;
-      const s = this.hydrate(row);
+      return row ? this.hydrate(row) : null;
+    };
+    if (!outbox) {
+      const runner = ds.createQueryRunner();
+      try {
+        return await changed(runner);
+      } finally {
+        await runner.release();
+      }
+    }
+    return runInTransaction(ds, async (manager) => {
+      const s = await changed(manager.queryRunner!);
+      if (!s) return null;
       await outbox.append(manager, [
         {
           type,
@@ -81,7 +91,7 @@ export class StreamsRepository {
           },
         },
       ]);
-      return true;
+      return s;
     });
   }
 
@@ -144,6 +154,25 @@ export class StreamsRepository {
     return rows[0] ? this.hydrate(rows[0]) : null;
   }
 
+  /**
+   * What a publish decides on, in one read: the stream and whether its owner may publish
+   * (account exists and is not disabled).
+   */
+  async findForPublish(id: string): Promise<{ stream: StreamEntity; ownerActive: boolean } | null> {
+    const ds = this.repo.manager.connection;
+    const [query, values] = ds.driver.escapeQueryWithParameters(
+      `SELECT "s".*, CASE WHEN EXISTS (SELECT 1 FROM "users" "u" WHERE "u"."id" = "s"."ownerId" AND "u"."disabledAt" IS NULL) THEN 1 ELSE 0 END AS "onairOwnerActive"
+       FROM "streams" "s" WHERE "s"."id" = :id`,
+      { id },
+      {},
+    );
+    const rows = await ds.query<Record<string, unknown>[]>(query, values);
+    const row = rows[0];
+    return row
+      ? { stream: this.hydrate(row), ownerActive: Number(row.onairOwnerActive) === 1 }
+      : null;
+  }
+
   /** Newest first; returns up to limit + 1 rows (see toPage). */
   listPage(
     filters: StreamFilters,
@@ -199,12 +228,13 @@ export class StreamsRepository {
     now = new Date(),
     protocol: string | null = null,
   ): Promise<boolean> {
-    return this.transition(
+    const changed = await this.transition(
       `UPDATE "streams" SET "status" = 'live', "publisherClientId" = :clientId, "publisherServer" = :server, "publisherProtocol" = :protocol, "startedAt" = :now, "lastSeenAt" = :now, "endedAt" = NULL, "updatedAt" = :now
        WHERE "id" = :id AND "status" = 'idle' AND "keyHash" = :keyHash`,
       { id, keyHash, clientId, server, protocol, now },
       'stream.started',
     );
+    return changed !== null;
   }
 
   /**
@@ -226,18 +256,6 @@ export class StreamsRepository {
       { id, clientId, keyHash, now },
     );
     return affected === 1;
-  }
-
-  /** Whether the owner of a stream may publish (account exists and is not disabled). */
-  async ownerActive(ownerId: string): Promise<boolean> {
-    const ds = this.repo.manager.connection;
-    const [query, values] = ds.driver.escapeQueryWithParameters(
-      'SELECT 1 AS "ok" FROM "users" WHERE "id" = :ownerId AND "disabledAt" IS NULL',
-      { ownerId },
-      {},
-    );
-    const rows = await ds.query<unknown[]>(query, values);
-    return rows.length > 0;
   }
 
   /** The owner's live streams (a disabled owner's publishers are cut). */
@@ -282,10 +300,37 @@ export class StreamsRepository {
       publisherClientId === null
         ? '"publisherClientId" IS NULL'
         : '"publisherClientId" = :publisherClientId';
+    return (await this.idleWhere(id, session, { publisherClientId }, now)) !== null;
+  }
+
+  /**
+   * publish_done: live → idle when `clientId` is the live session's publisher, or the live
+   * session recorded none. One conditional statement; the changed stream, or null when nothing
+   * changed (not live, or another publisher's session).
+   */
+  async markIdleBy(
+    id: string,
+    clientId: string | null,
+    now = new Date(),
+  ): Promise<StreamEntity | null> {
+    return this.idleWhere(
+      id,
+      '("publisherClientId" IS NULL OR "publisherClientId" = :clientId)',
+      { clientId },
+      now,
+    );
+  }
+
+  private idleWhere(
+    id: string,
+    session: string,
+    params: ObjectLiteral,
+    now: Date,
+  ): Promise<StreamEntity | null> {
     return this.transition(
       `UPDATE "streams" SET "status" = 'idle', "publisherClientId" = NULL, "publisherServer" = NULL, "publisherProtocol" = NULL, "endedAt" = :now, "updatedAt" = :now
        WHERE "id" = :id AND "status" = 'live' AND ${session}`,
-      { id, publisherClientId, now },
+      { ...params, id, now },
       'stream.ended',
       'unpublished',
     );
@@ -299,12 +344,14 @@ export class StreamsRepository {
   ): Promise<boolean> {
     // Ending a live stream is a stream.ended other systems hear about; idle → ended is not.
     if (from === 'live' && this.outbox)
-      return this.transition(
-        `UPDATE "streams" SET "status" = 'ended', "publisherClientId" = NULL, "publisherServer" = NULL, "publisherProtocol" = NULL, "endedAt" = :now, "updatedAt" = :now
+      return (
+        (await this.transition(
+          `UPDATE "streams" SET "status" = 'ended', "publisherClientId" = NULL, "publisherServer" = NULL, "publisherProtocol" = NULL, "endedAt" = :now, "updatedAt" = :now
          WHERE "id" = :id AND "status" = 'live'`,
-        { id, now },
-        'stream.ended',
-        'deleted',
+          { id, now },
+          'stream.ended',
+          'deleted',
+        )) !== null
       );
     const r = await this.repo.update(
       { id, status: from },
