@@ -77,14 +77,7 @@ export class RedisService implements OnApplicationShutdown {
       // apply them a second time (double-counted rate limits), so they are dropped instead.
       autoResendUnfulfilledCommands: false,
     };
-    // The main client batches the commands issued in one turn of the event loop into one
-    // write (one syscall instead of one per command: under load most of the per-command CPU).
-    // Duplicates (pub/sub) keep plain sends.
-    const svc = new RedisService(
-      new GuardedRedis(url, { ...options, enableAutoPipelining: true }),
-      options,
-      url,
-    );
+    const svc = new RedisService(new GuardedRedis(url, options), options, url);
     await svc.ready(svc.client, 10000);
     return svc;
   }
