@@ -15,7 +15,9 @@ import { AppLoggers, createLoggers, JsonLogger } from './common/logger';
 import { requestIdOf, withRequestContext } from './common/request-context';
 import { installRequestPipeline } from './common/request-pipeline';
 import type { AppConfig } from './config/app-config';
-import { HLS_CHECK_OPENAPI, HLS_CHECK_PATH } from './hooks/hls-check.route';
+import { addPlainRouteDocs } from './common/plain-routes';
+import { HLS_CHECK_DOC } from './hooks/hls-check.route';
+import { STREAM_READ_DOC } from './streams/stream-read.route';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 import { MetricsService } from './metrics/metrics.service';
 import { multipartOptions } from './videos/multipart-upload';
@@ -117,7 +119,7 @@ export async function createApp(
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   const document = SwaggerModule.createDocument(app, doc);
-  document.paths[HLS_CHECK_PATH] = HLS_CHECK_OPENAPI as (typeof document.paths)[string];
+  addPlainRouteDocs(document, [HLS_CHECK_DOC, STREAM_READ_DOC]);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',

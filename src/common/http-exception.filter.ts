@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { MetricsService } from '../metrics/metrics.service';
 import { ErrorBody, errorBody, reasonPhrase } from './error-body';
 import { DomainError, ErrorCode, isUnavailableError, STATUS_BY_CODE } from './errors';
@@ -33,10 +33,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
-    const ctx = host.switchToHttp();
-    const req = ctx.getRequest<FastifyRequest>();
-    const reply = ctx.getResponse<FastifyReply>();
-    const { status, body, retryAfter } = this.toBody(exception, String(req.id));
+    this.reply(host.switchToHttp().getResponse<FastifyReply>(), exception);
+  }
+
+  /** Answers with `exception` in the contract's shape (also what the plain Fastify routes use). */
+  reply(reply: FastifyReply, exception: unknown): void {
+    const { status, body, retryAfter } = this.toBody(exception, String(reply.request.id));
     if (status === 429) this.metrics.rateLimited('http');
     if (reply.sent) return;
     if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../common/error-body';
 import { HttpExceptionFilter } from '../common/http-exception.filter';
+import { errorResponse, PlainRouteDoc } from '../common/plain-routes';
 import { safeEqual } from '../common/safe-equal';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -55,9 +56,7 @@ export class HlsCheckRoute implements OnModuleInit {
     try {
       allowed = await this.playback.checkHls(uri);
     } catch (err) {
-      const { status, body } = this.errors.toBody(err, String(req.id));
-      void reply.status(status).header('content-type', 'application/json; charset=utf-8');
-      return void reply.send(body);
+      return this.errors.reply(reply, err);
     } finally {
       this.metrics.hookHandled('hls', 'check', Number(process.hrtime.bigint() - started) / 1e9);
     }
@@ -66,49 +65,45 @@ export class HlsCheckRoute implements OnModuleInit {
   }
 }
 
-const errorResponse = (description: string) => ({
-  description,
-  content: {
-    'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } },
-  },
-});
-
 /** The route's Swagger entry (Nest's scanner only sees controllers). */
-export const HLS_CHECK_OPENAPI = {
-  get: {
-    operationId: 'HlsCheck_check',
-    summary: 'HLS check for nginx auth_request (playlists and segments)',
-    description:
-      'nginx passes the viewer request line as X-Original-URI: /hls/<id>.m3u8, /hls/<id>-<n>.ts, /hls/<id>/index.m3u8 or /hls/<id>/<n>.ts, ' +
-      'each with ?sid=…&exp=…&sig=… (any location prefix). 204 when the stream is live and the session verifies for that stream ' +
-      '(the session is refreshed: it counts as a viewer for PLAY_SESSION_TTL_SEC); otherwise 403. No database access per call.',
-    tags: ['hooks'],
-    parameters: [
-      {
-        name: 'X-Original-URI',
-        in: 'header',
-        required: true,
-        description: "The viewer's request URI ($request_uri)",
-        schema: {
-          type: 'string',
-          example:
-            '/hls/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b-12.ts?sid=9nq3Yk0fQm2lB6yZ8xWcNg&exp=1795300000&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg',
+export const HLS_CHECK_DOC: PlainRouteDoc = {
+  path: HLS_CHECK_PATH,
+  item: {
+    get: {
+      operationId: 'HlsHookController_check',
+      summary: 'HLS check for nginx auth_request (playlists and segments)',
+      description:
+        'nginx passes the viewer request line as X-Original-URI: /hls/<id>.m3u8, /hls/<id>-<n>.ts, /hls/<id>/index.m3u8 or /hls/<id>/<n>.ts, ' +
+        'each with ?sid=…&exp=…&sig=… (any location prefix). 204 when the stream is live and the session verifies for that stream ' +
+        '(the session is refreshed: it counts as a viewer for PLAY_SESSION_TTL_SEC); otherwise 403. No database access per call.',
+      tags: ['hooks'],
+      parameters: [
+        {
+          name: 'X-Original-URI',
+          in: 'header',
+          required: true,
+          description: "The viewer's request URI ($request_uri)",
+          schema: {
+            type: 'string',
+            example:
+              '/hls/2b7e8f3a-1c4d-4e5f-8a9b-0c1d2e3f4a5b-12.ts?sid=9nq3Yk0fQm2lB6yZ8xWcNg&exp=1795300000&sig=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg',
+          },
         },
+        {
+          name: 'secret',
+          in: 'query',
+          required: true,
+          description: 'HOOK_SECRET',
+          schema: { type: 'string', example: 'change-me-to-a-long-random-string' },
+        },
+      ],
+      responses: {
+        '204': { description: 'Allowed' },
+        '400': errorResponse('X-Original-URI missing'),
+        '403': errorResponse(
+          'Refused (bad, expired or foreign session, stream not live), or a wrong ?secret=',
+        ),
       },
-      {
-        name: 'secret',
-        in: 'query',
-        required: true,
-        description: 'HOOK_SECRET',
-        schema: { type: 'string', example: 'change-me-to-a-long-random-string' },
-      },
-    ],
-    responses: {
-      '204': { description: 'Allowed' },
-      '400': errorResponse('X-Original-URI missing'),
-      '403': errorResponse(
-        'Refused (bad, expired or foreign session, stream not live), or a wrong ?secret=',
-      ),
     },
   },
 };

@@ -72,19 +72,6 @@ export class StreamsController {
     return this.streams.list(query);
   }
 
-  @Get(':id')
-  @ApiParam(ID_PARAM)
-  @ApiOperation({
-    summary: 'Public view of a stream (never the key)',
-    description:
-      'Served from a per-instance cache for up to 1 s; changes made through the same instance are visible at once.',
-  })
-  @ApiOkResponse({ type: StreamDto })
-  @ApiErrors(400, 404)
-  get(@Param('id', ParseUuidPipe) id: string): Promise<StreamDto> {
-    return this.streams.get(id);
-  }
-
   @Patch(':id')
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()

@@ -4,6 +4,7 @@ import { LiveStreamLookup, PlayableStreams } from '../common/ports';
 import { PlaybackSessionsModule } from '../playback/playback-sessions.module';
 import { PublisherCutter } from './publisher-cutter';
 import { PublishingService } from './publishing.service';
+import { StreamReadRoute } from './stream-read.route';
 import { StreamSweeperJob } from './stream-sweeper.job';
 import { StreamEntity } from './stream.entity';
 import { StreamViewCache } from './stream-view.cache';
@@ -16,6 +17,7 @@ import { StreamsService } from './streams.service';
  * (PublishingService), playback (PlayableStreams), rooms (LiveStreamLookup), recordings
  * (StreamsService). Viewer counts and play URLs come from PlaybackSessionsModule; RoomLookup and
  * ProductEventOutbox are looked up optionally (see StreamsService, PublishingService).
+ * `GET /streams/:id` is a plain Fastify route (StreamReadRoute) for speed.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([StreamEntity]), PlaybackSessionsModule],
@@ -27,6 +29,7 @@ import { StreamsService } from './streams.service';
     StreamViewCache,
     PublisherCutter,
     StreamSweeperJob,
+    StreamReadRoute,
     { provide: LiveStreamLookup, useExisting: StreamsService },
     { provide: PlayableStreams, useExisting: StreamsService },
   ],

@@ -1,15 +1,13 @@
-import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
+import { HttpRateLimit, THROTTLER_NAME } from './http-rate-limit';
 import { RateLimitStore } from './rate-limit.store';
 
-/** The name @nestjs/throttler gives a single unnamed throttler (and scopes its decorators by). */
-const THROTTLER_NAME = 'default';
 /**
  * Where `@SkipThrottle()` (from @nestjs/throttler, still what controllers use) stores its flag.
  * The library does not export the constant; app-throttler.guard.spec.ts pins it.
@@ -24,27 +22,26 @@ export const SKIP_METADATA_KEY = `THROTTLER:SKIP${THROTTLER_NAME}`;
  * Per request it does one Map lookup and one store call: whether a route is throttled (and its
  * key prefix) is worked out on its first request and kept, instead of the library guard's five
  * Reflector look-ups, promise-returning option resolvers and a SHA-256 of the key per request.
- *
- * Policy when the counter store cannot answer: fail open (serve the request, count it in
- * rate_limit_store_errors_total, log). Login has its own fail-closed limiter.
+ * The counting and the store-failure policy (fail open) are HttpRateLimit's.
  */
 @Injectable()
 export class AppThrottlerGuard implements CanActivate {
-  private readonly log = new Logger(AppThrottlerGuard.name);
-  private readonly storeWarn = new WarnEvery(10_000);
   /** Handler → key prefix, or null when the route is not throttled. */
   private readonly routes = new Map<object, string | null>();
-  private readonly limit: number;
-  private readonly ttlMs: number;
+  private readonly limiter: HttpRateLimit;
 
   constructor(
     @InjectConfig() config: AppConfig,
-    private readonly store: RateLimitStore,
+    store: RateLimitStore,
     private readonly reflector: Reflector,
-    private readonly metrics: MetricsService,
+    metrics: MetricsService,
   ) {
-    this.limit = config.throttle.limit;
-    this.ttlMs = config.throttle.ttlSec * 1000;
+    this.limiter = new HttpRateLimit(config, store, metrics);
+  }
+
+  /** The key prefix of a Nest route (`<Controller>.<handler>:`); plain routes use the same form. */
+  static keyPrefix(controller: string, handler: string): string {
+    return `${controller}.${handler}:`;
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -57,28 +54,13 @@ export class AppThrottlerGuard implements CanActivate {
     }
     if (prefix === null) return true;
     const http = context.switchToHttp();
-    const req = http.getRequest<FastifyRequest>();
-    let counted: ReturnType<RateLimitStore['increment']>;
-    try {
-      counted = this.store.increment(
-        prefix + req.ip,
-        this.ttlMs,
-        this.limit,
-        this.ttlMs,
-        THROTTLER_NAME,
-      );
-    } catch (err) {
-      // A store may refuse at once (e.g. the Redis circuit breaker is open): same policy.
-      return this.failOpen(err);
-    }
-    return counted.then(
-      (r) => {
-        if (!r.isBlocked) return true;
-        void http.getResponse<FastifyReply>().header('Retry-After', r.timeToBlockExpire);
-        throw new ThrottlerException();
-      },
-      (err: unknown) => this.failOpen(err),
-    );
+    const counted = this.limiter.hit(prefix + http.getRequest<FastifyRequest>().ip);
+    if (counted === undefined) return true;
+    return counted.then((retryAfterSec) => {
+      if (retryAfterSec === undefined) return true;
+      void http.getResponse<FastifyReply>().header('Retry-After', retryAfterSec);
+      throw new ThrottlerException();
+    });
   }
 
   private resolve(context: ExecutionContext): string | null {
@@ -87,17 +69,6 @@ export class AppThrottlerGuard implements CanActivate {
       context.getClass(),
     ]);
     if (skip) return null;
-    return `${context.getClass().name}.${context.getHandler().name}:`;
-  }
-
-  private failOpen(err: unknown): boolean {
-    this.metrics.rateLimitStoreFailed('http', 'fail-open');
-    if (this.storeWarn.due()) {
-      this.log.warn(
-        { err: { message: err instanceof Error ? err.message : String(err) } },
-        'Rate-limit store unavailable; serving requests without the limit (fail open)',
-      );
-    }
-    return true;
+    return AppThrottlerGuard.keyPrefix(context.getClass().name, context.getHandler().name);
   }
 }

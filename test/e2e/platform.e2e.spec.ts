@@ -188,6 +188,34 @@ describe.each(modes)('platform (%s)', (mode) => {
       /rate_limited_total\{scope="http"\} [1-9]/,
     );
   });
+
+  it('throttles GET /streams/:id (a plain Fastify route) like the Nest routes: own budget per route and IP, 429 + Retry-After', async () => {
+    const owner = await t.http.user('read-limit');
+    const s = await createStream(t.http, owner.token, 'read limit');
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof t.http.get>> | undefined;
+    for (let i = 0; i < 40; i++) {
+      const r = await t.http.get(`/api/v1/streams/${s.id}`);
+      statuses.push(r.status);
+      if (r.status === 429) {
+        limited = r;
+        break;
+      }
+    }
+    const first = statuses.indexOf(429);
+    expect(first).toBeGreaterThan(0);
+    expect(statuses.slice(0, first)).toEqual(Array.from({ length: first }, () => 200));
+    expect(limited?.body).toMatchObject({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      error: 'Too Many Requests',
+      requestId: limited?.headers.get('x-request-id'),
+    });
+    expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A bad id is counted too (the limit runs before the id is read), and other routes keep theirs.
+    expect((await t.http.get('/api/v1/streams/not-a-uuid')).status).toBe(429);
+    expect((await t.http.get('/api/v1/streams?limit=1')).status).toBe(200);
+  });
 });
 
 describe('access log', () => {
