@@ -714,6 +714,29 @@ async function checksScenario(ctx) {
         expect: [200, 201, 204],
       },
     );
+    // Keep it live the way nginx-rtmp does (on_update every notify_update_timeout): otherwise a
+    // full run outlasts STREAM_STALE_SEC, the sweeper ends the stream and every check is a 403.
+    const hookPath = `/api/v1/hooks/nginx-rtmp?secret=${encodeURIComponent(SECRETS.HOOK_SECRET)}`;
+    const updateForm = new URLSearchParams({
+      call: 'update_publish',
+      app: 'live',
+      name: s.id,
+      key: s.streamKey,
+      clientid: '4242',
+      addr: '127.0.0.1',
+      time: '10',
+      timestamp: '10000',
+    }).toString();
+    const keepLive = setInterval(() => {
+      inst.api
+        .call('POST', hookPath, {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          form: updateForm,
+          expect: [200, 201, 204],
+        })
+        .catch((err) => log(`P8: update_publish failed: ${err.message}`));
+    }, 10_000);
+    keepLive.unref();
     const originalUri = `/hls/${s.id}.m3u8${new URL(s.playback.hls).search}`;
     const checkPath = `/api/v1/hooks/hls?secret=${encodeURIComponent(SECRETS.HOOK_SECRET)}`;
     const headers = { 'x-original-uri': originalUri };
@@ -731,20 +754,24 @@ async function checksScenario(ctx) {
       'P8a',
       `X-Original-URI ${originalUri.replace(/sig=[^&]+/, 'sig=…')} of a live stream; both answer 204`,
     );
-    await pairWithPeer(
-      'P8 HLS check',
-      {
-        label: 'OnAir clustered HLS check',
-        req: { url: inst.url + checkPath, headers },
-        pids: [inst.proc.pid],
-      },
-      {
-        label: 'raw Fastify HMAC check',
-        req: { url: peerUrl + checkPath, headers },
-        pids: [proc.pid],
-      },
-      { max: 'P8a', p99: 'P8b' },
-    );
+    try {
+      await pairWithPeer(
+        'P8 HLS check',
+        {
+          label: 'OnAir clustered HLS check',
+          req: { url: inst.url + checkPath, headers },
+          pids: [inst.proc.pid],
+        },
+        {
+          label: 'raw Fastify HMAC check',
+          req: { url: peerUrl + checkPath, headers },
+          pids: [proc.pid],
+        },
+        { max: 'P8a', p99: 'P8b' },
+      );
+    } finally {
+      clearInterval(keepLive);
+    }
   }
 
   if (want('P9')) {
