@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../common/error-body';
 import { HttpExceptionFilter } from '../common/http-exception.filter';
 import { errorResponse, PlainRouteDoc } from '../common/plain-routes';
-import { safeEqual } from '../common/safe-equal';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { PlaybackService } from '../playback/playback.service';
+import { hookSecretMatches } from './hook-secret.guard';
 
 export const HLS_CHECK_PATH = '/api/v1/hooks/hls';
 
@@ -20,10 +20,10 @@ export const HLS_CHECK_PATH = '/api/v1/hooks/hls';
  * binding, rxjs) cost more than the check itself (bench P8, `bench/README.md` F10).
  *
  * What a hook controller gets from Nest is done here directly, with the same rules:
- * `?secret=` compared in constant time (HookSecretGuard), `hook_duration_seconds{server="hls"}`
+ * `?secret=` checked by the guard's own `hookSecretMatches`, `hook_duration_seconds{server="hls"}`
  * around the check (HookDurationInterceptor), errors in the contract's shape through the
  * global exception filter's builder. The request pipeline (request id, RED metrics, access
- * log) sees it like every route. Swagger documents it from `HLS_CHECK_OPENAPI`.
+ * log) sees it like every route. Swagger documents it from `HLS_CHECK_DOC`.
  */
 @Injectable()
 export class HlsCheckRoute implements OnModuleInit {
@@ -45,8 +45,7 @@ export class HlsCheckRoute implements OnModuleInit {
   }
 
   private async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const secret = (req.query as Record<string, unknown> | undefined)?.secret;
-    if (typeof secret !== 'string' || !safeEqual(secret, this.config.hooks.secret))
+    if (!hookSecretMatches(req, this.config))
       return void sendError(reply, 403, 'FORBIDDEN', 'invalid hook secret');
     const uri = req.headers['x-original-uri'];
     if (typeof uri !== 'string' || uri === '')

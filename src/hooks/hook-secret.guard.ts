@@ -14,11 +14,14 @@ export class HookSecretGuard implements CanActivate {
   constructor(@InjectConfig() private readonly config: AppConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const query = context.switchToHttp().getRequest<FastifyRequest>().query as
-      Record<string, unknown> | undefined;
-    const secret = query?.secret;
-    if (typeof secret !== 'string' || !safeEqual(secret, this.config.hooks.secret))
+    if (!hookSecretMatches(context.switchToHttp().getRequest<FastifyRequest>(), this.config))
       throw new ForbiddenError('invalid hook secret');
     return true;
   }
+}
+
+/** The check itself, also used by the HLS check's plain route: exactly one `?secret=`, right. */
+export function hookSecretMatches(req: FastifyRequest, config: AppConfig): boolean {
+  const secret = (req.query as Record<string, unknown> | undefined)?.secret;
+  return typeof secret === 'string' && safeEqual(secret, config.hooks.secret);
 }
