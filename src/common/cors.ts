@@ -17,8 +17,8 @@ type OnRequest = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDon
  *
  * The plugin is given a view of the app whose `addHook('onRequest')` hands its hook to us;
  * everything else it does (the `OPTIONS *` preflight route, request decoration) goes to the app.
- * The CORS headers are also put on the raw response, so that an answer written on it directly
- * carries them too (as Nest's own enableCors does).
+ * (Nest's enableCors also copies the headers to the raw response, for Nest middleware that
+ * answers on it; OnAir has none, every answer goes through Fastify's reply.)
  */
 export async function registerCors(
   app: FastifyInstance,
@@ -55,19 +55,6 @@ export async function registerCors(
       void reply.header('vary', 'Origin');
       return done();
     }
-    hook.call(app, req, reply, (err?: Error) => {
-      copyCorsHeadersToRaw(reply);
-      done(err);
-    });
+    hook.call(app, req, reply, done);
   });
-}
-
-function copyCorsHeadersToRaw(reply: FastifyReply): void {
-  if (reply.raw.headersSent) return;
-  const headers = reply.getHeaders();
-  for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    if (value !== undefined && (name === 'vary' || name.startsWith('access-control-')))
-      reply.raw.setHeader(name, value);
-  }
 }
