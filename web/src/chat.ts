@@ -47,6 +47,15 @@ export function chatPanel(roomId: string, opts: ChatOptions): ChatPanel {
 
   let socket: Socket | undefined;
   let heartbeat: number | undefined;
+  /**
+   * Whether the current socket has joined the room. socket.io-client sends what was emitted
+   * before it connected ahead of the `connect` listeners, so a message typed right after signing
+   * in would reach the server before room:join and be refused: sends wait for the join.
+   */
+  let joined = false;
+  const waitingForJoin: (() => void)[] = [];
+  const whenJoined = () =>
+    joined ? Promise.resolve() : new Promise<void>((resolve) => waitingForJoin.push(resolve));
   let closed = false;
 
   const scrollToEnd = () => {
@@ -131,11 +140,12 @@ export function chatPanel(roomId: string, opts: ChatOptions): ChatPanel {
       'form',
       {
         class: 'send',
-        onsubmit: (ev: Event) => {
+        onsubmit: async (ev: Event) => {
           ev.preventDefault();
           const text = input.value.trim();
           if (!text || !socket) return;
           input.disabled = true;
+          await whenJoined();
           socket.emit(
             'chat:send',
             { roomId, text, clientMsgId: clientId() },
@@ -174,8 +184,13 @@ export function chatPanel(roomId: string, opts: ChatOptions): ChatPanel {
 
   const join = () => {
     socket?.emit('room:join', { roomId }, (ack: Ack<{ onlineCount: number }>) => {
-      if (ack.ok) setOnline(ack.onlineCount);
-      else status.say(ack.error.message, true);
+      // A refused join (banned, closed) releases waiting sends too: the server's answer to the
+      // send says why.
+      if (ack.ok) {
+        setOnline(ack.onlineCount);
+        joined = true;
+      } else status.say(ack.error.message, true);
+      for (const resolve of waitingForJoin.splice(0)) resolve();
     });
   };
 
@@ -185,7 +200,11 @@ export function chatPanel(roomId: string, opts: ChatOptions): ChatPanel {
     const token = session.token();
     const s = io('/chat', { auth: token ? { token } : {}, transports: ['websocket'] });
     socket = s;
+    joined = false;
     s.on('connect', join);
+    s.on('disconnect', () => {
+      joined = false;
+    });
     s.on('connect_error', (err: Error) => {
       if (err.message === 'unauthorized' && token) {
         // The stored token expired: continue as an anonymous reader.
