@@ -46,7 +46,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   private timer?: NodeJS.Timeout;
   private soon?: NodeJS.Timeout;
   private pruner?: NodeJS.Timeout;
-  private running = false;
+  /** The pass running now, if any: stop() waits for it, since it may be claiming. */
+  private running?: Promise<void>;
   private again = false;
   private stopped = false;
 
@@ -90,8 +91,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
       this.again = true;
       return;
     }
-    this.running = true;
-    void this.pass()
+    this.running = this.pass()
       .catch((err: unknown) =>
         this.log.warn(
           { err: { message: (err as Error).message } },
@@ -99,7 +99,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
         ),
       )
       .finally(() => {
-        this.running = false;
+        this.running = undefined;
         if (this.again) {
           this.again = false;
           this.kick();
@@ -108,8 +108,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   }
 
   /**
-   * Stops claiming and waits for the attempts in flight to settle (each is bounded by the
-   * response timeout). An attempt cut short by a hard exit stays claimed until its lease lapses,
+   * Stops claiming and waits for the pass running now and the attempts in flight to settle (each
+   * is bounded by the response timeout), so every attempt it claimed is recorded before the
+   * database closes. An attempt cut short by a hard exit stays claimed until its lease lapses,
    * then it is retried: nothing is lost either way.
    */
   async stop(): Promise<void> {
@@ -118,6 +119,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     if (this.soon) clearTimeout(this.soon);
     if (this.pruner) clearInterval(this.pruner);
     this.timer = this.soon = this.pruner = undefined;
+    // A pass may be inside claimDue: its claims are sent and settled, not left to their lease.
+    await this.running;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -139,6 +142,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     await this.outbox.giveUpAbandoned(maxAttempts);
     const free = concurrency - this.inFlight.size;
     if (free <= 0 || this.stopped) return;
+    // Claimed rows are attempted even if stop() came meanwhile: it waits for them.
     const claims = await this.outbox.claimDue(free, WEBHOOK_LEASE_MS, maxAttempts);
     for (const claim of claims) {
       const p = this.attempt(claim)
