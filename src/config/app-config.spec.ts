@@ -180,6 +180,26 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads VIDEO_ACCEL_REDIRECT_PREFIX as a path of plain segments', () => {
+    expect(loadConfig({}).videoAccelRedirectPrefix).toBeUndefined();
+    expect(
+      loadConfig({ VIDEO_ACCEL_REDIRECT_PREFIX: '/internal/videos/' }).videoAccelRedirectPrefix,
+    ).toBe('/internal/videos/');
+    for (const bad of [
+      'internal/',
+      '/internal',
+      '/',
+      '/a/../b/',
+      '/./',
+      '/a b/',
+      '/a//b/',
+      '/%2e%2e/',
+    ])
+      expect(() => loadConfig({ VIDEO_ACCEL_REDIRECT_PREFIX: bad })).toThrow(
+        /^Invalid configuration: VIDEO_ACCEL_REDIRECT_PREFIX must be a path like \/internal\/videos\//,
+      );
+  });
+
   it('treats empty values as unset (compose passes ${VAR:-})', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '  ', PORT: '' }).database.mode).toBe(
       'sqlite',

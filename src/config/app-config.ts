@@ -82,6 +82,12 @@ export interface AppConfig {
   readonly wsHandshakes: { readonly burst: number; readonly perSec: number };
   readonly presenceTtlSec: number;
   readonly maxUploadBytes: number;
+  /**
+   * With a reverse proxy that serves files itself (nginx): video content is answered with
+   * `X-Accel-Redirect: <prefix><file>` and an empty body, and the proxy sends the bytes from an
+   * `internal` location at this prefix. Unset = OnAir streams the bytes.
+   */
+  readonly videoAccelRedirectPrefix?: string;
   readonly bodyLimitBytes: number;
   readonly maxStreamsPerUser: number;
   readonly shutdownTimeoutMs: number;
@@ -334,6 +340,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (recordingsDir !== undefined && !path.isAbsolute(recordingsDir))
     r.fail('RECORDINGS_DIR', 'an absolute directory path', recordingsDir);
 
+  const accelPrefix = r.str('VIDEO_ACCEL_REDIRECT_PREFIX');
+  // Plain segments (none starting with a dot): a file name is appended to it, and the result
+  // must never climb out of the proxy's internal location.
+  if (accelPrefix !== undefined && !/^\/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*\/)+$/.test(accelPrefix))
+    r.fail(
+      'VIDEO_ACCEL_REDIRECT_PREFIX',
+      'a path like /internal/videos/ (starts and ends with /, segments of [A-Za-z0-9._~-] not starting with a dot)',
+      accelPrefix,
+    );
+
   const redisPrefix = r.str('REDIS_KEY_PREFIX', '')!;
   if (!/^[a-zA-Z0-9:_.-]{0,64}$/.test(redisPrefix))
     r.fail('REDIS_KEY_PREFIX', 'up to 64 characters of [a-zA-Z0-9:_.-]', redisPrefix);
@@ -418,6 +434,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       1024,
       Number.MAX_SAFE_INTEGER,
     ),
+    videoAccelRedirectPrefix: accelPrefix,
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 100 * 1024, 1024, 100 * 1024 * 1024),
     maxStreamsPerUser: r.int('MAX_STREAMS_PER_USER', 5, 1, 10000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 100, 600000),

@@ -1,7 +1,8 @@
 import { send } from '@fastify/send';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerResponse } from 'node:http';
+import { promises as fs } from 'node:fs';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sendError } from '../common/error-body';
@@ -22,6 +23,34 @@ export class RangeNotSatisfiableError extends DomainError {
 }
 
 /**
+ * Whether nginx, serving the file after an `X-Accel-Redirect`, answers exactly what OnAir would.
+ * nginx's static module applies the request's Range and If-Range itself; the validators it
+ * compares If-Range with are OnAir's (docker/nginx/nginx.conf copies `ETag` and `Last-Modified`
+ * from OnAir's answer). What nginx would judge differently is left to OnAir: If-Match and
+ * If-Unmodified-Since (nginx tests them before those headers are copied), several ranges, a
+ * spelling nginx and OnAir parse differently, an unsatisfiable range (OnAir's 416 carries the
+ * contract's error body), and an If-Range that is not exactly one of OnAir's validators.
+ */
+export function proxyCanServe(
+  headers: IncomingHttpHeaders,
+  size: number,
+  validators: { etag: string; lastModified: string },
+): boolean {
+  if (headers['if-match'] !== undefined || headers['if-unmodified-since'] !== undefined)
+    return false;
+  const range = headers.range;
+  if (range === undefined) return true;
+  const ifRange = headers['if-range'];
+  if (ifRange !== undefined && ifRange !== validators.etag && ifRange !== validators.lastModified)
+    return false;
+  const m = /^bytes=(?:(\d{1,15})-(\d{0,15})|-(\d{1,15}))$/.exec(range);
+  if (!m) return false;
+  const [, first, last, suffix] = m;
+  if (suffix !== undefined) return size > 0 && Number(suffix) > 0;
+  return Number(first) < size && (last === '' || Number(last) >= Number(first));
+}
+
+/**
  * Serves a video's bytes over HTTP: validators and conditionals here (see
  * http-preconditions.ts), byte ranges, 206/416, HEAD and the file stream by @fastify/send.
  *
@@ -31,6 +60,10 @@ export class RangeNotSatisfiableError extends DomainError {
  * Downloads can last hours, longer than any shutdown budget. On shutdown the ones still running
  * get a short grace period, then their connections are closed so the process exits in time;
  * players resume with a Range request on another replica.
+ *
+ * With VIDEO_ACCEL_REDIRECT_PREFIX set (nginx in front), OnAir still decides everything about the
+ * request (the video, 304/412/416, the headers) and hands the byte work to nginx with
+ * `X-Accel-Redirect`; nginx sends the file with sendfile from an internal location.
  */
 @Injectable()
 export class VideoContentResponder implements BeforeApplicationShutdown {
@@ -92,6 +125,29 @@ export class VideoContentResponder implements BeforeApplicationShutdown {
         );
       case 'serve':
         break;
+    }
+
+    const accel = this.config.videoAccelRedirectPrefix;
+    if (
+      accel !== undefined &&
+      proxyCanServe(req.headers, video.size, { etag, lastModified: headers['Last-Modified'] })
+    ) {
+      // The row exists but the file may not: answer that here, in the contract's shape, rather
+      // than with nginx's own 404 page.
+      await fs.access(this.files.pathOf(video.storageName)).catch(() => {
+        throw new NotFoundError('Video');
+      });
+      // The proxy sends the bytes (and counts them in its own log), so they are not counted
+      // in onair_video_bytes_served_total.
+      // Accept-Ranges is nginx's to send (it would be doubled).
+      const { 'Accept-Ranges': _byProxy, ...forProxy } = headers;
+      return reply
+        .status(200)
+        .headers(forProxy)
+        .header('Content-Type', video.contentType)
+        .header('Content-Disposition', inlineDisposition(video.title, video.contentType))
+        .header('X-Accel-Redirect', accel + video.storageName)
+        .send();
     }
 
     // send reads only `method` and `headers` from the request; it sees the normalised Range

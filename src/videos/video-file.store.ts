@@ -115,7 +115,9 @@ export class VideoFileStore implements OnModuleInit {
     const tmpPath = path.join(this.dir, TMP_PREFIX + name);
     // Open first (exclusive create) so that a failure can never race a pending open and leave
     // a file behind after we removed it.
-    const handle = await fs.open(tmpPath, 'wx', 0o640).catch((err: unknown) => {
+    // Readable by all: the content is public (anyone may GET it), and with
+    // VIDEO_ACCEL_REDIRECT_PREFIX a proxy running as another user sends the file itself.
+    const handle = await fs.open(tmpPath, 'wx', 0o644).catch((err: unknown) => {
       throw storageError(err);
     });
     const meter = new Meter(opts.maxBytes);

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { startApp, type TestApp } from '../helpers/app';
 import { reportSkip } from '../helpers/services';
-import { findBinary, STRICT } from './ops-helpers';
+import { findBinary, renderNginxConf, STRICT } from './ops-helpers';
 
 /** Where the runbooks live (docs/operate.md on GitHub); alerts link to its headings. */
 const RUNBOOKS_URL = 'https://github.com/onair/onair/blob/main/docs/operate.md';
@@ -213,7 +213,7 @@ const APP_ENV_VARS = new Set([
   'RTMP_PLAY_URL', 'PLAY_SESSION_TTL_SEC',
   'WEBHOOK_MAX_ATTEMPTS', 'WEBHOOK_ALLOW_PRIVATE', 'WEBHOOK_BACKOFF_BASE_MS', 'WEBHOOK_BACKOFF_MAX_MS',
   'WEBHOOK_POLL_INTERVAL_MS', 'WEBHOOK_CONCURRENCY',
-  'RECORDINGS_DIR',
+  'RECORDINGS_DIR', 'VIDEO_ACCEL_REDIRECT_PREFIX',
 ]); // prettier-ignore
 
 // Parsed YAML/JSON documents are untyped by nature; the assertions check their shape.
@@ -397,40 +397,6 @@ const INTERPOLATION = /^\$\{[A-Z_][A-Z0-9_]*(?::?\?[^}]*|:?-)?\}$/;
 /* ------------------------------------------------------------------------ */
 /* nginx helpers                                                             */
 /* ------------------------------------------------------------------------ */
-
-/**
- * Rewrites the proxy config for an unprivileged local run: upstream servers
- * to local addresses, listen port, pid/access log/temp files under `prefix`,
- * and no `user` switch.
- */
-function renderNginxConf(
-  conf: string,
-  prefix: string,
-  upstreams: Record<string, string>,
-  listenPort: number,
-): string {
-  const unknownHosts: string[] = [];
-  let out = conf
-    .replace(/^\s*user\s+[^;]*;\s*$/m, '')
-    .replace(/^(\s*)pid\s+[^;]*;/m, `$1pid ${prefix}/nginx.pid;`)
-    .replace(/access_log\s+\/dev\/stdout/g, `access_log ${prefix}/access.log`)
-    .replace(/^(\s*)listen\s+\d+(\s|;)/gm, `$1listen 127.0.0.1:${listenPort}$2`)
-    .replace(
-      /^(\s*server\s+)([A-Za-z0-9._-]+):(\d+)/gm,
-      (all, lead: string, host: string, port: string) => {
-        const to = upstreams[`${host}:${port}`];
-        if (!to) unknownHosts.push(`${host}:${port}`);
-        return to ? `${lead}${to}` : all;
-      },
-    );
-  if (unknownHosts.length)
-    throw new Error(`nginx.conf proxies to unknown upstreams: ${unknownHosts.join(', ')}`);
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-    .map((t) => `    ${t}_temp_path ${prefix}/${t}_temp;`)
-    .join('\n');
-  out = out.replace(/^http\s*\{/m, (m) => `${m}\n${temp}`);
-  return out;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

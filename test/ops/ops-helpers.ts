@@ -122,3 +122,37 @@ export async function waitHttpOk(
     throw new Error(`${err.message}\n--- ${what} output ---\n${daemon.output()}`);
   });
 }
+
+/**
+ * Rewrites the proxy config for an unprivileged local run: upstream servers
+ * to local addresses, listen port, pid/access log/temp files under `prefix`,
+ * and no `user` switch.
+ */
+export function renderNginxConf(
+  conf: string,
+  prefix: string,
+  upstreams: Record<string, string>,
+  listenPort: number,
+): string {
+  const unknownHosts: string[] = [];
+  let out = conf
+    .replace(/^\s*user\s+[^;]*;\s*$/m, '')
+    .replace(/^(\s*)pid\s+[^;]*;/m, `$1pid ${prefix}/nginx.pid;`)
+    .replace(/access_log\s+\/dev\/stdout/g, `access_log ${prefix}/access.log`)
+    .replace(/^(\s*)listen\s+\d+(\s|;)/gm, `$1listen 127.0.0.1:${listenPort}$2`)
+    .replace(
+      /^(\s*server\s+)([A-Za-z0-9._-]+):(\d+)/gm,
+      (all, lead: string, host: string, port: string) => {
+        const to = upstreams[`${host}:${port}`];
+        if (!to) unknownHosts.push(`${host}:${port}`);
+        return to ? `${lead}${to}` : all;
+      },
+    );
+  if (unknownHosts.length)
+    throw new Error(`nginx.conf proxies to unknown upstreams: ${unknownHosts.join(', ')}`);
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((t) => `    ${t}_temp_path ${prefix}/${t}_temp;`)
+    .join('\n');
+  out = out.replace(/^http\s*\{/m, (m) => `${m}\n${temp}`);
+  return out;
+}
