@@ -38,7 +38,7 @@ const {
   ROOT,
   SECRETS,
 } = require('./lib/onair');
-const { findNginx, nginxVersion, startNginx } = require('./peers/nginx');
+const { findNginx, nginxVersion, startAccelProxy, startNginx } = require('./peers/nginx');
 const { judge, consoleTable, markdown } = require('./lib/report');
 const profileSummary = require('./lib/profile-summary');
 const {
@@ -312,6 +312,14 @@ const ROWS = [
     id: 'P6',
     scenario: 'P6',
     title: `Range GETs, 1 MiB chunks of a ${C.fileBytes / MiB} MiB file`,
+    unit: 'MiB/s',
+    peerName: 'nginx static',
+    target: T.ratio(0.5, 'nginx'),
+  },
+  {
+    id: 'P6x',
+    scenario: 'P6',
+    title: `Range GETs through nginx with X-Accel-Redirect (OnAir decides, nginx sends)`,
     unit: 'MiB/s',
     peerName: 'nginx static',
     target: T.ratio(0.5, 'nginx'),
@@ -1365,6 +1373,8 @@ async function rangeScenario(ctx) {
   ];
   const ngBin = findNginx();
   let nginx = null;
+  let accel = null;
+  let accelProxy = null;
   if (ngBin) {
     nginx = await startNginx({ bin: ngBin, tmpRoot: TMP, file: served, cpu: PIN.server });
     ctx.cleanupProcs.push(nginx.proc);
@@ -1377,9 +1387,46 @@ async function rangeScenario(ctx) {
       url: nginx.fileUrl,
       pids: [nginx.proc.pid],
     });
+    // The X-Accel-Redirect mode: a second OnAir on the same data with the mode on, behind nginx
+    // (both on the server CPU, which nginx alone had to itself).
+    accel = await startOnAir({
+      name: 'embedded-accel',
+      tmpRoot: TMP,
+      cpu: PIN.server,
+      variant: ctx.variant({
+        env: {
+          DATA_DIR: path.join(ctx.emb.dir, 'data'),
+          VIDEO_ACCEL_REDIRECT_PREFIX: '/internal/videos/',
+        },
+      }),
+    });
+    ctx.cleanupProcs.push(accel.proc);
+    accelProxy = await startAccelProxy({
+      bin: ngBin,
+      tmpRoot: TMP,
+      onairPort: accel.port,
+      videosDir: path.join(ctx.emb.dir, 'data', 'videos'),
+      cpu: PIN.server,
+    });
+    ctx.cleanupProcs.push(accelProxy.proc);
+    const accelUrl = `${accelProxy.url}/api/v1/videos/${video.id}/content`;
+    const pa = await fetch(accelUrl, { headers: { range: 'bytes=0-1023' } });
+    const head = Buffer.from(await pa.arrayBuffer());
+    if (pa.status !== 206 || head.length !== 1024)
+      throw new Error(
+        `OnAir behind nginx (X-Accel-Redirect) answered ${pa.status} with ${head.length} bytes, expected 206 with 1024`,
+      );
+    targets.push({
+      key: 'accel',
+      label: 'OnAir + nginx X-Accel',
+      url: accelUrl,
+      pids: [accel.proc.pid, accelProxy.proc.pid],
+    });
   } else {
     // The peer is optional by design ("when nginx is present"): the row is reported, not failed.
     row('P6').peerOptional = true;
+    row('P6x').skipped = true;
+    note('P6x', 'nginx not found: the X-Accel-Redirect mode needs it in front');
     note(
       'P6',
       'nginx not found (install the nginx package): no peer, no ratio — OnAir alone is reported',
@@ -1393,7 +1440,7 @@ async function rangeScenario(ctx) {
       nextRange,
       expectBytes: MiB,
     });
-  const mibs = { onair: [], nginx: [] };
+  const mibs = { onair: [], nginx: [], accel: [] };
   const cachedAtStart = pageCacheShare(served);
   for (let run = 0; run < C.runs; run++) {
     for (const t of rotate(targets, run)) {
@@ -1438,11 +1485,21 @@ async function rangeScenario(ctx) {
     );
   row('P6').subject = { runs: mibs.onair };
   if (nginx) row('P6').peer = { runs: mibs.nginx };
+  if (accel) {
+    row('P6x').subject = { runs: mibs.accel };
+    row('P6x').peer = { runs: mibs.nginx };
+    note(
+      'P6x',
+      'a second OnAir (VIDEO_ACCEL_REDIRECT_PREFIX=/internal/videos/, same DATA_DIR) behind nginx with the internal location of docker/nginx/nginx.conf; OnAir checks each request and answers X-Accel-Redirect, nginx sends the 1 MiB with sendfile. OnAir, the proxy and the static peer share the one server CPU',
+    );
+  }
   note(
     'P6',
     `load from Node's http client (autocannon's JavaScript parser caps near 50 MiB/s on one core); ${C.rangeConnections} keep-alive connections, Range: bytes=a-(a+1MiB-1) at random 1 MiB-aligned offsets of a ${C.fileBytes / MiB} MiB file (page-cached after warm-up); nginx: sendfile on, access_log off`,
   );
   if (nginx) await nginx.proc.stop();
+  if (accelProxy) await accelProxy.proc.stop();
+  if (accel) await accel.proc.stop();
 }
 
 /** P5: a room with C.members members, one sender; 10 msg/s latency and flood throughput. */
@@ -1797,6 +1854,7 @@ async function main() {
   });
   if (preload.length) meta.settings.experiments = ARGS.experiments.join(', ');
   const variant = (v) => ({ ...v, profileDir: profileDir || undefined, preload });
+  ctx.variant = variant;
 
   // OnAir instances (started together; they boot in parallel on the server CPU).
   const starts = {};

@@ -32,15 +32,9 @@ function nginxVersion(bin) {
   return text || null;
 }
 
-/** Serves `file` at http://127.0.0.1:<port>/video.mp4. */
-async function startNginx({ bin, tmpRoot, file, cpu }) {
-  const prefix = path.join(tmpRoot, 'nginx');
-  for (const d of ['logs', 'tmp', 'www']) fs.mkdirSync(path.join(prefix, d), { recursive: true });
-  const port = await freePort();
-  const conf = path.join(prefix, 'nginx.conf');
-  fs.writeFileSync(
-    conf,
-    `daemon off;
+/** nginx.conf for the bench: one worker, no master, no access log, sendfile on; `server` inside. */
+function benchConf(prefix, server) {
+  return `daemon off;
 master_process off;
 worker_processes 1;
 pid ${prefix}/nginx.pid;
@@ -59,16 +53,14 @@ http {
   scgi_temp_path ${prefix}/tmp/scgi;
   types { video/mp4 mp4; }
   default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:${port};
-    location = /video.mp4 { alias ${file}; }
-    location = /health/ready { return 200 "ok"; }
-  }
+${server}
 }
-`,
-  );
+`;
+}
+
+async function runNginx({ bin, prefix, conf, cpu, name }) {
   const proc = startProcess({
-    name: 'nginx',
+    name,
     cmd: bin,
     args: ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', conf],
     env: { PATH: process.env.PATH },
@@ -76,6 +68,32 @@ http {
     cpu,
     logFile: path.join(prefix, 'logs', 'stdout.log'),
   });
+  return proc;
+}
+
+function prepare(tmpRoot, name) {
+  const prefix = path.join(tmpRoot, name);
+  for (const d of ['logs', 'tmp', 'www']) fs.mkdirSync(path.join(prefix, d), { recursive: true });
+  return prefix;
+}
+
+/** Serves `file` at http://127.0.0.1:<port>/video.mp4. */
+async function startNginx({ bin, tmpRoot, file, cpu }) {
+  const prefix = prepare(tmpRoot, 'nginx');
+  const port = await freePort();
+  const conf = path.join(prefix, 'nginx.conf');
+  fs.writeFileSync(
+    conf,
+    benchConf(
+      prefix,
+      `  server {
+    listen 127.0.0.1:${port};
+    location = /video.mp4 { alias ${file}; }
+    location = /health/ready { return 200 "ok"; }
+  }`,
+    ),
+  );
+  const proc = await runNginx({ bin, prefix, conf, cpu, name: 'nginx' });
   const url = `http://127.0.0.1:${port}`;
   await waitReady(
     proc,
@@ -85,4 +103,54 @@ http {
   return { url, proc, fileUrl: `${url}/video.mp4` };
 }
 
-module.exports = { findNginx, nginxVersion, startNginx };
+/**
+ * nginx in front of an OnAir started with VIDEO_ACCEL_REDIRECT_PREFIX=/internal/videos/: every
+ * request is proxied to OnAir (keep-alive upstream connections), and OnAir's X-Accel-Redirect is
+ * served from the internal location with the directives of docker/nginx/nginx.conf.
+ */
+async function startAccelProxy({ bin, tmpRoot, onairPort, videosDir, cpu }) {
+  const prefix = prepare(tmpRoot, 'nginx-accel');
+  const port = await freePort();
+  const conf = path.join(prefix, 'nginx.conf');
+  fs.writeFileSync(
+    conf,
+    benchConf(
+      prefix,
+      `  map $http_range $onair_range_accepted { default bytes; "" ""; }
+  upstream onair { server 127.0.0.1:${onairPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    proxy_http_version 1.1;
+    proxy_max_temp_file_size 0;
+    location / {
+      proxy_pass http://onair;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header Connection "";
+    }
+    location /internal/videos/ {
+      internal;
+      alias ${videosDir}/;
+      etag off;
+      if_modified_since off;
+      max_ranges 1;
+      add_header ETag $upstream_http_etag always;
+      add_header Accept-Ranges $onair_range_accepted always;
+      add_header Last-Modified $upstream_http_last_modified always;
+      add_header X-Content-Type-Options $upstream_http_x_content_type_options always;
+      add_header X-Request-Id $upstream_http_x_request_id always;
+    }
+  }`,
+    ),
+  );
+  const proc = await runNginx({ bin, prefix, conf, cpu, name: 'nginx (X-Accel proxy)' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(
+    proc,
+    async () => (await fetch(`${url}/health/ready`).catch(() => null))?.status === 200,
+    15000,
+  );
+  return { url, proc };
+}
+
+module.exports = { findNginx, nginxVersion, startNginx, startAccelProxy };
