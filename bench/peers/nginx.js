@@ -9,6 +9,8 @@ const path = require('node:path');
 const { startProcess, waitReady } = require('../lib/procs');
 const { freePort } = require('../lib/util');
 
+const ROOT = path.resolve(__dirname, '..', '..');
+
 function findNginx() {
   for (const p of [
     process.env.BENCH_NGINX,
@@ -77,46 +79,73 @@ function prepare(tmpRoot, name) {
   return prefix;
 }
 
-/** Serves `file` at http://127.0.0.1:<port>/video.mp4. */
-async function startNginx({ bin, tmpRoot, file, cpu }) {
-  const prefix = prepare(tmpRoot, 'nginx');
+/** Writes the config (`server(port)` is the http block's content), starts nginx, waits for it. */
+async function launch({ bin, tmpRoot, dir, name, cpu, server }) {
+  const prefix = prepare(tmpRoot, dir);
   const port = await freePort();
   const conf = path.join(prefix, 'nginx.conf');
-  fs.writeFileSync(
-    conf,
-    benchConf(
-      prefix,
-      `  server {
-    listen 127.0.0.1:${port};
-    location = /video.mp4 { alias ${file}; }
-    location = /health/ready { return 200 "ok"; }
-  }`,
-    ),
-  );
-  const proc = await runNginx({ bin, prefix, conf, cpu, name: 'nginx' });
+  fs.writeFileSync(conf, benchConf(prefix, server(port)));
+  const proc = await runNginx({ bin, prefix, conf, cpu, name });
   const url = `http://127.0.0.1:${port}`;
   await waitReady(
     proc,
     async () => (await fetch(`${url}/health/ready`).catch(() => null))?.status === 200,
     15000,
   );
+  return { url, proc };
+}
+
+/** Serves `file` at http://127.0.0.1:<port>/video.mp4. */
+async function startNginx({ bin, tmpRoot, file, cpu }) {
+  const { url, proc } = await launch({
+    bin,
+    tmpRoot,
+    dir: 'nginx',
+    name: 'nginx',
+    cpu,
+    server: (port) => `  server {
+    listen 127.0.0.1:${port};
+    location = /video.mp4 { alias ${file}; }
+    location = /health/ready { return 200 "ok"; }
+  }`,
+  });
   return { url, proc, fileUrl: `${url}/video.mp4` };
+}
+
+/** A block of docker/nginx/nginx.conf (from `opening` to its matching brace), as shipped. */
+function shippedBlock(conf, opening) {
+  const at = conf.indexOf(opening);
+  if (at < 0) throw new Error(`docker/nginx/nginx.conf has no "${opening}" block`);
+  let depth = 0;
+  for (let i = at; i < conf.length; i++) {
+    if (conf[i] === '#')
+      i = conf.indexOf('\n', i); // comments may say anything
+    else if (conf[i] === '{') depth++;
+    else if (conf[i] === '}' && --depth === 0) return conf.slice(at, i + 1);
+  }
+  throw new Error(`docker/nginx/nginx.conf: "${opening}" is never closed`);
 }
 
 /**
  * nginx in front of an OnAir started with VIDEO_ACCEL_REDIRECT_PREFIX=/internal/videos/: every
  * request is proxied to OnAir (keep-alive upstream connections), and OnAir's X-Accel-Redirect is
- * served from the internal location with the directives of docker/nginx/nginx.conf.
+ * served by the internal location and range map of docker/nginx/nginx.conf, as shipped (only
+ * the alias points at this run's videos folder).
  */
 async function startAccelProxy({ bin, tmpRoot, onairPort, videosDir, cpu }) {
-  const prefix = prepare(tmpRoot, 'nginx-accel');
-  const port = await freePort();
-  const conf = path.join(prefix, 'nginx.conf');
-  fs.writeFileSync(
-    conf,
-    benchConf(
-      prefix,
-      `  map $http_range $onair_range_accepted { default bytes; "" ""; }
+  const shipped = fs.readFileSync(path.join(ROOT, 'docker', 'nginx', 'nginx.conf'), 'utf8');
+  const map = shippedBlock(shipped, 'map $http_range $onair_range_accepted {');
+  const location = shippedBlock(shipped, 'location /internal/videos/ {').replace(
+    /alias [^;]+;/,
+    `alias ${videosDir}/;`,
+  );
+  return launch({
+    bin,
+    tmpRoot,
+    dir: 'nginx-accel',
+    name: 'nginx (X-Accel proxy)',
+    cpu,
+    server: (port) => `  ${map}
   upstream onair { server 127.0.0.1:${onairPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
@@ -128,29 +157,9 @@ async function startAccelProxy({ bin, tmpRoot, onairPort, videosDir, cpu }) {
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header Connection "";
     }
-    location /internal/videos/ {
-      internal;
-      alias ${videosDir}/;
-      etag off;
-      if_modified_since off;
-      max_ranges 1;
-      add_header ETag $upstream_http_etag always;
-      add_header Accept-Ranges $onair_range_accepted always;
-      add_header Last-Modified $upstream_http_last_modified always;
-      add_header X-Content-Type-Options $upstream_http_x_content_type_options always;
-      add_header X-Request-Id $upstream_http_x_request_id always;
-    }
+    ${location}
   }`,
-    ),
-  );
-  const proc = await runNginx({ bin, prefix, conf, cpu, name: 'nginx (X-Accel proxy)' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(
-    proc,
-    async () => (await fetch(`${url}/health/ready`).catch(() => null))?.status === 200,
-    15000,
-  );
-  return { url, proc };
+  });
 }
 
 module.exports = { findNginx, nginxVersion, startNginx, startAccelProxy };
