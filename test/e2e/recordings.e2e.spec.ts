@@ -289,6 +289,12 @@ describe.each(modes)('recordings become videos (%s)', (mode) => {
     await until(async () => (await metricValue(t.http, FAILED)) >= before + 2, {
       timeoutMs: 30_000,
       message: 'the corrupt recordings were not reported as failed',
+    }).catch((err: Error) => {
+      // What the intake and the worker said, so that a failure here explains itself.
+      const lines = t.logs().filter((l) => /"context":"Recording/.test(l));
+      throw new Error(
+        `${err.message}\n--- recording log lines ---\n${lines.slice(-40).join('\n')}`,
+      );
     });
     expect((await recordings(s.id)).items).toEqual([]);
     expect(fs.existsSync(corrupt)).toBe(true);
