@@ -5,12 +5,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpExceptionFilter } from '../common/http-exception.filter';
 import { errorResponse, PlainRouteDoc } from '../common/plain-routes';
 import { ParseUuidPipe } from '../common/uuid.pipe';
-import type { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { AppThrottlerGuard } from '../throttle/app-throttler.guard';
 import { HttpRateLimit } from '../throttle/http-rate-limit';
-import { RateLimitStore } from '../throttle/rate-limit.store';
 import { StreamsService } from './streams.service';
 
 export const STREAM_READ_PATH = '/api/v1/streams/:id';
@@ -31,19 +28,16 @@ export const STREAM_READ_PATH = '/api/v1/streams/:id';
 @Injectable()
 export class StreamReadRoute implements OnModuleInit {
   private readonly errors: HttpExceptionFilter;
-  private readonly limiter: HttpRateLimit;
   private readonly ids = new ParseUuidPipe();
   private readonly throttleKey = AppThrottlerGuard.keyPrefix('StreamsController', 'get');
 
   constructor(
-    @InjectConfig() config: AppConfig,
     private readonly streams: StreamsService,
-    store: RateLimitStore,
+    private readonly limiter: HttpRateLimit,
     metrics: MetricsService,
     private readonly adapterHost: HttpAdapterHost,
   ) {
     this.errors = new HttpExceptionFilter(metrics);
-    this.limiter = new HttpRateLimit(config, store, metrics);
   }
 
   /** Registered while the app initialises, right after Nest's own routes. */

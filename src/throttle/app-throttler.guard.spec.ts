@@ -9,6 +9,7 @@ import {
   type MethodsOf,
 } from '../../test/helpers/fakes';
 import { AppThrottlerGuard, SKIP_METADATA_KEY } from './app-throttler.guard';
+import { HttpRateLimit } from './http-rate-limit';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
 import { RateLimitStore } from './rate-limit.store';
 
@@ -60,7 +61,7 @@ describe('AppThrottlerGuard', () => {
   });
 
   it('lets exactly the limit through per route and client IP, then refuses with Retry-After', async () => {
-    const guard = new AppThrottlerGuard(config, store, new Reflector(), metrics);
+    const guard = new AppThrottlerGuard(new HttpRateLimit(config, store, metrics), new Reflector());
     const headers: Record<string, unknown> = {};
     for (let i = 0; i < 3; i++)
       await expect(
@@ -81,7 +82,7 @@ describe('AppThrottlerGuard', () => {
 
   it('never counts routes marked @SkipThrottle()', async () => {
     const increment = jest.spyOn(store, 'increment');
-    const guard = new AppThrottlerGuard(config, store, new Reflector(), metrics);
+    const guard = new AppThrottlerGuard(new HttpRateLimit(config, store, metrics), new Reflector());
     for (let i = 0; i < 10; i++) {
       expect(await guard.canActivate(context(HealthLike, 'live', '10.0.0.1', {}))).toBe(true);
       expect(await guard.canActivate(context(StreamsLike, 'skipped', '10.0.0.1', {}))).toBe(true);
@@ -93,7 +94,10 @@ describe('AppThrottlerGuard', () => {
     const broken = fakeOf(RateLimitStore, {
       increment: () => Promise.reject(new Error('Redis is unavailable')),
     });
-    const guard = new AppThrottlerGuard(config, broken, new Reflector(), metrics);
+    const guard = new AppThrottlerGuard(
+      new HttpRateLimit(config, broken, metrics),
+      new Reflector(),
+    );
     await expect(guard.canActivate(context(StreamsLike, 'one', '10.0.0.1', {}))).resolves.toBe(
       true,
     );
@@ -106,7 +110,7 @@ describe('AppThrottlerGuard', () => {
         throw new Error('Redis is unavailable (circuit open)');
       },
     });
-    const guard = new AppThrottlerGuard(config, open, new Reflector(), metrics);
+    const guard = new AppThrottlerGuard(new HttpRateLimit(config, open, metrics), new Reflector());
     expect(await guard.canActivate(context(StreamsLike, 'one', '10.0.0.1', {}))).toBe(true);
     expect(failed).toHaveBeenCalledWith('http', 'fail-open');
   });

@@ -2,11 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
-import { MetricsService } from '../metrics/metrics.service';
 import { HttpRateLimit, THROTTLER_NAME } from './http-rate-limit';
-import { RateLimitStore } from './rate-limit.store';
 
 /**
  * Where `@SkipThrottle()` (from @nestjs/throttler, still what controllers use) stores its flag.
@@ -28,16 +24,11 @@ export const SKIP_METADATA_KEY = `THROTTLER:SKIP${THROTTLER_NAME}`;
 export class AppThrottlerGuard implements CanActivate {
   /** Handler → key prefix, or null when the route is not throttled. */
   private readonly routes = new Map<object, string | null>();
-  private readonly limiter: HttpRateLimit;
 
   constructor(
-    @InjectConfig() config: AppConfig,
-    store: RateLimitStore,
+    private readonly limiter: HttpRateLimit,
     private readonly reflector: Reflector,
-    metrics: MetricsService,
-  ) {
-    this.limiter = new HttpRateLimit(config, store, metrics);
-  }
+  ) {}
 
   /** The key prefix of a Nest route (`<Controller>.<handler>:`); plain routes use the same form. */
   static keyPrefix(controller: string, handler: string): string {

@@ -1,7 +1,8 @@
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { WarnEvery } from '../common/rate-limited-log';
 import type { AppConfig } from '../config/app-config';
-import type { MetricsService } from '../metrics/metrics.service';
+import { InjectConfig } from '../config/config.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { RateLimitStore } from './rate-limit.store';
 
 /** The name @nestjs/throttler gives a single unnamed throttler (and scopes its decorators by). */
@@ -10,11 +11,13 @@ export const THROTTLER_NAME = 'default';
 /**
  * The HTTP rate limit's counting: THROTTLE_LIMIT requests per THROTTLE_TTL_SEC per key (route +
  * client IP), one store call per request. Used by the global guard for Nest routes and by the
- * plain Fastify routes served beside them, so both count alike.
+ * plain Fastify routes served beside them (one instance, provided with the store), so both count
+ * alike.
  *
  * Policy when the counter store cannot answer: fail open (serve the request, count it in
  * rate_limit_store_errors_total, log). Login has its own fail-closed limiter.
  */
+@Injectable()
 export class HttpRateLimit {
   private readonly log = new Logger('HttpRateLimit');
   private readonly storeWarn = new WarnEvery(10_000);
@@ -22,7 +25,7 @@ export class HttpRateLimit {
   private readonly ttlMs: number;
 
   constructor(
-    config: AppConfig,
+    @InjectConfig() config: AppConfig,
     private readonly store: RateLimitStore,
     private readonly metrics: MetricsService,
   ) {

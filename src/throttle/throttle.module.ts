@@ -3,19 +3,26 @@ import { APP_GUARD } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
 import { bindStore } from '../redis/redis.module';
 import { AppThrottlerGuard } from './app-throttler.guard';
+import { HttpRateLimit } from './http-rate-limit';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
 import { RateLimitStore } from './rate-limit.store';
 import { RedisRateLimitStore } from './redis-rate-limit.store';
 
-/** Global: the rate-limit store is request infrastructure (the HTTP throttle, login, sockets). */
+/**
+ * Global: the rate-limit store is request infrastructure (the HTTP throttle, login, sockets), and
+ * HttpRateLimit the HTTP limit's counting on it (the global guard and the plain routes).
+ */
 @Global()
 @Module({})
 class RateLimitStoreModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: RateLimitStoreModule,
-      providers: [bindStore(config, RateLimitStore, MemoryRateLimitStore, RedisRateLimitStore)],
-      exports: [RateLimitStore],
+      providers: [
+        bindStore(config, RateLimitStore, MemoryRateLimitStore, RedisRateLimitStore),
+        HttpRateLimit,
+      ],
+      exports: [RateLimitStore, HttpRateLimit],
     };
   }
 }
